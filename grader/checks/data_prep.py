@@ -1,0 +1,58 @@
+"""Step 03: the prepared data has the lab's schema, 342 rows, and a 70/30 split."""
+
+from __future__ import annotations
+
+from grader.checks.learner import MISSING, Learner
+from grader.checks.report import Report
+
+EXPECTED_TYPES = {
+    "Island": "string",
+    "CulmenLength": "float",
+    "CulmenDepth": "float",
+    "FlipperLength": "float",
+    "BodyMass": "float",
+    "Species": "int",
+}
+COMPLETE_ROWS = 342
+
+
+def data_prep(lab, learner: Learner) -> Report:
+    report = Report("Step 03 · prepare the data")
+    data = learner.get("data", report, expected="a DataFrame", hint="data = spark.read...")
+    train = learner.get("train", report, expected="a DataFrame", hint="train = splits[0]")
+    test = learner.get("test", report, expected="a DataFrame", hint="test = splits[1]")
+    if data is not MISSING:
+        types = dict(data.dtypes)
+        report.add(
+            "columns and types",
+            types == EXPECTED_TYPES,
+            expected=str(EXPECTED_TYPES),
+            found=str(types),
+            hint="select(col('CulmenLength').astype('float'), ...) for each column.",
+        )
+        rows = data.count()
+        report.add(
+            "incomplete rows dropped",
+            rows == COMPLETE_ROWS,
+            expected=f"{COMPLETE_ROWS} rows",
+            found=f"{rows} rows",
+            hint="data.dropna() removes the 2 penguins without measurements.",
+        )
+    if MISSING not in (data, train, test):
+        n_train, n_test, total = train.count(), test.count(), data.count()
+        report.add(
+            "train and test add up to the data",
+            n_train + n_test == total,
+            expected=f"{total} rows",
+            found=f"{n_train} + {n_test} = {n_train + n_test}",
+            hint="splits = data.randomSplit([0.7, 0.3]); train, test = splits[0], splits[1]",
+        )
+        ratio = n_train / total if total else 0.0
+        report.add(
+            "about 70% of rows for training",
+            0.6 <= ratio <= 0.8,
+            expected="0.6 ≤ train share ≤ 0.8",
+            found=f"{ratio:.2f}",
+            hint="randomSplit([0.7, 0.3]): training first.",
+        )
+    return report

@@ -1,0 +1,94 @@
+"""Step 05: ``train_penguin_model`` has the lab's signature and makes a correct run."""
+
+from __future__ import annotations
+
+import inspect
+
+from grader.checks.learner import MISSING, Learner
+from grader.checks.report import Report
+from grader.checks.runs import check_run, runs_with_params
+
+SIGNATURE = ["training_data", "test_data", "maxIterations", "regularization"]
+#: The hidden call's values: not the lab's, so only a function that really uses its
+#: arguments makes this run.
+HIDDEN_MAX_ITER, HIDDEN_REG_PARAM = 3, 0.05
+
+
+def _function(learner: Learner, report: Report):
+    return learner.get(
+        "train_penguin_model",
+        report,
+        expected="a function",
+        hint="def train_penguin_model(training_data, test_data, maxIterations, regularization):",
+    )
+
+
+def signature(lab, learner: Learner) -> Report:
+    report = Report("Step 05 · the function")
+    fn = _function(learner, report)
+    if fn is not MISSING:
+        try:
+            params = list(inspect.signature(fn).parameters)
+        except (TypeError, ValueError):
+            params = None
+        report.add(
+            "train_penguin_model(training_data, test_data, maxIterations, regularization)",
+            params == SIGNATURE,
+            expected=", ".join(SIGNATURE),
+            found=", ".join(params) if params is not None else f"not a function: {fn!r}",
+            hint="Keep the lab's parameter names and order.",
+        )
+    return report
+
+
+def lab_run(lab, learner: Learner) -> Report:
+    report = Report("Step 05 · a run with maxIterations=10, regularization=0.2")
+    test = learner.get("test", report, expected="the test DataFrame", hint="Run the setup cell.")
+    check_run(
+        lab,
+        report,
+        10,
+        0.2,
+        test=None if test is MISSING else test,
+        step_hint="Call train_penguin_model(train, test, 10, 0.2).",
+    )
+    return report
+
+
+def hidden_call(lab, learner: Learner) -> Report:
+    """Call the learner's function with other values: a new, correct run must appear."""
+    report = Report("Step 05 · the function with other values")
+    fn = _function(learner, report)
+    train = learner.get("train", report, expected="the train DataFrame", hint="Run the setup cell.")
+    test = learner.get("test", report, expected="the test DataFrame", hint="Run the setup cell.")
+    if MISSING in (fn, train, test):
+        return report
+    before = {r.info.run_id for r in runs_with_params(lab, HIDDEN_MAX_ITER, HIDDEN_REG_PARAM)}
+    try:
+        fn(train, test, HIDDEN_MAX_ITER, HIDDEN_REG_PARAM)
+        error = None
+    except Exception as exc:  # the learner's code: report, don't crash
+        error = f"{type(exc).__name__}: {exc}"
+    report.add(
+        f"train_penguin_model(train, test, {HIDDEN_MAX_ITER}, {HIDDEN_REG_PARAM}) runs",
+        error is None,
+        expected="no error",
+        found=error or "no error",
+        hint="Use the function's arguments, not fixed values.",
+    )
+    run = check_run(
+        lab,
+        report,
+        HIDDEN_MAX_ITER,
+        HIDDEN_REG_PARAM,
+        test=test,
+        step_hint="Log the arguments' values: maxIter=maxIterations, regParam=regularization.",
+    )
+    report.add(
+        "the call made a new run",
+        run is not None and run.info.run_id not in before,
+        expected="one new run",
+        found="a new run" if run is not None and run.info.run_id not in before else "none",
+        hint="Start a run inside the function: with mlflow.start_run():",
+    )
+    return report

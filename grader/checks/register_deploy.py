@@ -1,0 +1,134 @@
+"""Step 06: the latest run's model registered as "Penguin Predictor", served by
+``predict-penguin``, and the endpoint's answers."""
+
+from __future__ import annotations
+
+from grader.checks.learner import MISSING, Learner
+from grader.checks.report import Report
+from grader.lab import reference
+
+#: Penguins other than the lab's sample (rows of the dataset, one per species and island).
+OTHER_PENGUINS = [
+    {"Island": "Torgersen", "CulmenLength": 39.1, "CulmenDepth": 18.7, "FlipperLength": 181, "BodyMass": 3750},
+    {"Island": "Dream", "CulmenLength": 46.5, "CulmenDepth": 17.9, "FlipperLength": 192, "BodyMass": 3500},
+    {"Island": "Biscoe", "CulmenLength": 46.1, "CulmenDepth": 13.2, "FlipperLength": 211, "BodyMass": 4500},
+    {"Island": "Dream", "CulmenLength": 39.5, "CulmenDepth": 16.7, "FlipperLength": 178, "BodyMass": 3250},
+    {"Island": "Biscoe", "CulmenLength": 50.0, "CulmenDepth": 15.2, "FlipperLength": 218, "BodyMass": 5700},
+]  # fmt: skip
+
+
+def _latest_version():
+    import mlflow
+
+    versions = mlflow.MlflowClient().search_model_versions(f"name='{reference.MODEL_NAME}'")
+    return max(versions, key=lambda v: int(v.version)) if versions else None
+
+
+def register(lab, learner: Learner) -> Report:
+    report = Report('Step 06 · register the model as "Penguin Predictor"')
+    learner.get(
+        "model_version",
+        report,
+        expected="the ModelVersion register_model returned",
+        hint='model_version = mlflow.register_model(model_uri, "Penguin Predictor")',
+    )
+    version = _latest_version()
+    report.add(
+        'a registered model named "Penguin Predictor"',
+        version is not None,
+        expected="at least one version",
+        found=f"version {version.version}" if version else "no such model",
+        hint='mlflow.register_model(model_uri, "Penguin Predictor")',
+    )
+    latest = reference.latest_model_run(lab.experiment_id)
+    if version is not None:
+        expected_run = latest[0].info.run_id if latest else "(no run with a model)"
+        report.add(
+            "the version comes from your latest run",
+            version.run_id == expected_run,
+            expected=f"run {expected_run}",
+            found=f"run {version.run_id}",
+            hint="Register runs:/<latest run id>/<its classifier-… folder>.",
+        )
+    return report
+
+
+def _endpoint_facts(lab, report: Report):
+    from grader.exceptions import ResourceNotFound
+
+    try:
+        endpoint = lab.workspace.serving_endpoints.get(reference.ENDPOINT_NAME)
+    except ResourceNotFound:
+        endpoint = None
+    state = getattr(getattr(getattr(endpoint, "state", None), "ready", None), "value", None)
+    report.add(
+        f"endpoint {reference.ENDPOINT_NAME} is READY",
+        state == "READY",
+        expected="READY",
+        found=state or "no endpoint",
+        hint="w.serving_endpoints.create_and_wait(name='predict-penguin', config=...)",
+    )
+    version = _latest_version()
+    if endpoint is not None and version is not None:
+        served = [
+            (e.entity_name, str(e.entity_version)) for e in (endpoint.config.served_entities or [])
+        ]
+        wanted = (reference.MODEL_NAME, str(version.version))
+        report.add(
+            "it serves the registered version",
+            wanted in served,
+            expected=f"{wanted[0]} v{wanted[1]}",
+            found=", ".join(f"{n} v{v}" for n, v in served) or "nothing",
+            hint="ServedEntityInput(entity_name='Penguin Predictor', entity_version=...)",
+        )
+    return endpoint
+
+
+def endpoint(lab, learner: Learner) -> Report:
+    report = Report("Step 06 · the endpoint answers the lab's request")
+    response = learner.get(
+        "response",
+        report,
+        expected="the endpoint's answer",
+        hint="response = w.serving_endpoints.query(name='predict-penguin', dataframe_records=...)",
+    )
+    _endpoint_facts(lab, report)
+    if response is not MISSING:
+        predictions = getattr(response, "predictions", None)
+        report.add(
+            "one prediction, a valid species (0, 1 or 2)",
+            isinstance(predictions, list) and len(predictions) == 1 and predictions[0] in (0, 1, 2),
+            expected="[0.0], [1.0] or [2.0]",
+            found=repr(predictions),
+            hint="Send the lab's request: one record in dataframe_records.",
+        )
+    return report
+
+
+def other_penguins(lab, learner: Learner) -> Report:
+    """The endpoint gives, for other penguins, what the registered model gives in process."""
+    import mlflow.spark
+    import pandas as pd
+
+    report = Report("Step 06 · the endpoint for other penguins")
+    endpoint = _endpoint_facts(lab, report)
+    version = _latest_version()
+    if endpoint is None or version is None:
+        return report
+    try:
+        answer = lab.workspace.serving_endpoints.query(
+            reference.ENDPOINT_NAME, dataframe_records=OTHER_PENGUINS
+        ).predictions
+    except Exception as exc:
+        answer = f"{type(exc).__name__}: {exc}"
+    model = mlflow.spark.load_model(f"models:/{reference.MODEL_NAME}/{version.version}")
+    frame = lab.spark.createDataFrame(pd.DataFrame(OTHER_PENGUINS))
+    expected = [float(r.prediction) for r in model.transform(frame).select("prediction").collect()]
+    report.add(
+        f"{len(OTHER_PENGUINS)} other penguins: the model's own predictions",
+        answer == expected,
+        expected=str(expected),
+        found=str(answer),
+        hint="Serve the version you registered, and keep the endpoint running.",
+    )
+    return report

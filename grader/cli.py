@@ -1,0 +1,89 @@
+"""The ``grader`` command: a thin layer that parses options and calls one function each."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from grader.exceptions import GraderError
+
+console = Console()
+
+
+@click.group()
+def main() -> None:
+    """The MLflow-on-Databricks course: run it headlessly, release it, grade it."""
+
+
+@main.command()
+@click.option(
+    "--notebooks",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of the notebooks to run (default: the solutions).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build/course"),
+    show_default=True,
+    help="Where the executed notebooks and the run's fresh lab home go.",
+)
+@click.option("--kernel", default="python3", show_default=True, help="Jupyter kernel name.")
+@click.option("--cell-timeout", default=600, show_default=True, help="Seconds one cell may take.")
+@click.option("--only", multiple=True, help="Run only these notebooks (e.g. 01_provision).")
+def course(notebooks: Path | None, out: Path, kernel: str, cell_timeout: int, only) -> None:
+    """Run the seven notebooks of the course in order on the local backend."""
+    from grader.course import SOLUTIONS, run_course
+    from grader.lab.java import require_java
+    from grader.summary import summarize
+
+    try:
+        require_java()
+        with console.status("starting") as status:
+            run = run_course(
+                notebooks=notebooks or SOLUTIONS,
+                out=out.resolve(),
+                kernel=kernel,
+                cell_timeout=cell_timeout,
+                only=list(only) or None,
+                on_start=lambda i, name: status.update(f"[{i}/{len(only) or 7}] {name} running…"),
+                on_done=lambda r: console.print(f"[green]✓[/] {r.name}  {r.seconds:5.1f} s"),
+            )
+    except GraderError as exc:
+        console.print(f"[red]✗ The course run failed.[/]\n{exc}")
+        sys.exit(1)
+    print_summary(summarize(run.home, run.out), run)
+
+
+def print_summary(summary, run) -> None:
+    table = Table(title="MLflow runs", show_lines=False)
+    for column in ("run", "maxIter", "regParam", "accuracy", "weightedRecall", "weightedPrecision"):
+        table.add_column(column)
+    for r in summary.runs:
+        table.add_row(
+            r.run_id[:8],
+            r.params.get("maxIter", ""),
+            r.params.get("regParam", ""),
+            *(f"{r.metrics[m]:.3f}" if m in r.metrics else "" for m in
+              ("accuracy", "weightedRecall", "weightedPrecision")),
+        )  # fmt: skip
+    console.print(table)
+    console.print(f"Registered: {', '.join(summary.model_versions) or 'nothing'}")
+    console.print(f"Endpoint predict-penguin answered the lab's penguin with: {summary.prediction}")
+    if run.leftovers:
+        console.print(f"[yellow]Stopped endpoints the course left running: {run.leftovers}[/]")
+    cleanup = "done" if summary.cleaned_up and not run.leftovers else "INCOMPLETE"
+    console.print(f"Cleanup: {cleanup} (no endpoint, cluster terminated)")
+    total = sum(r.seconds for r in run.notebooks)
+    console.print(
+        f"{len(run.notebooks)} notebooks in {total:.0f} s; executed notebooks in {run.out}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""The main job: run the seven notebooks of the course headlessly, in order.
+
+A pipeline of small named steps (nox's ``workflow`` style): prepare a fresh lab home, run
+each notebook with papermill, clean up whatever is still running, then summarise what the
+lab made. Any failing cell stops the run with the notebook and the cell named.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.exceptions import CourseRunError
+from grader.lab.home import LabHome
+from grader.lab.quiet import OFFLINE_ENV, QUIET_ENV
+from grader.lab.steps import STEPS
+
+REPO = Path(__file__).resolve().parent.parent
+SOLUTIONS = REPO / "solutions" / "mlflow_lab"
+
+
+@dataclass
+class NotebookResult:
+    name: str
+    seconds: float
+    output: Path
+
+
+@dataclass
+class CourseRun:
+    """What a run of the course produced."""
+
+    home: LabHome
+    out: Path
+    notebooks: list[NotebookResult] = field(default_factory=list)
+    leftovers: list[str] = field(default_factory=list)
+
+
+def fresh_home(path: Path) -> LabHome:
+    """An empty lab home at ``path`` (whatever was there is removed)."""
+    from grader.lab import serving
+
+    if path.exists():
+        serving.stop_all(LabHome(path))  # an earlier run's endpoint must not outlive its home
+        shutil.rmtree(path)
+    return LabHome(path).ensure()
+
+
+def kernel_env(home: LabHome) -> dict[str, str]:
+    """The environment the notebooks' kernels get: this lab home, offline and quiet."""
+    return (
+        {"MLFLOW_LAB_HOME": str(home.root), "MLFLOW_LAB_BACKEND": "local"} | OFFLINE_ENV | QUIET_ENV
+    )
+
+
+def run_notebook(source: Path, output: Path, home: LabHome, *, kernel: str, cell_timeout: int):
+    """Execute one notebook with papermill; a failing cell becomes a CourseRunError."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    try:
+        papermill.execute_notebook(
+            str(source),
+            str(output),
+            parameters={"home": str(home.root)},
+            kernel_name=kernel,
+            progress_bar=False,
+            execution_timeout=cell_timeout,
+            cwd=str(output.parent),
+        )
+    except PapermillExecutionError as exc:
+        raise CourseRunError(
+            f"{source.name}: cell {exc.cell_index} (execution count {exc.exec_count}) failed "
+            f"with {exc.ename}: {exc.evalue}\nThe executed notebook is {output}."
+        ) from None
+
+
+def run_course(
+    *,
+    notebooks: Path = SOLUTIONS,
+    out: Path = REPO / "build" / "course",
+    kernel: str = "python3",
+    cell_timeout: int = 600,
+    only: list[str] | None = None,
+    on_start: Callable[[int, str], None] = lambda i, name: None,
+    on_done: Callable[[NotebookResult], None] = lambda result: None,
+) -> CourseRun:
+    """Run the course's notebooks in order in a fresh lab home under ``out``."""
+    from grader.lab import serving
+
+    out.mkdir(parents=True, exist_ok=True)
+    run = CourseRun(home=fresh_home(out / "lab-home"), out=out)
+    os.environ.update(kernel_env(run.home))
+    names = [s for s in STEPS if not only or s in only]
+    try:
+        for i, name in enumerate(names, 1):
+            source = notebooks / f"{name}.ipynb"
+            if not source.exists():
+                raise CourseRunError(f"{source} is missing.")
+            on_start(i, name)
+            started = time.monotonic()
+            output = out / f"{name}.ipynb"
+            run_notebook(source, output, run.home, kernel=kernel, cell_timeout=cell_timeout)
+            result = NotebookResult(name, time.monotonic() - started, output)
+            run.notebooks.append(result)
+            on_done(result)
+    finally:
+        run.leftovers = serving.stop_all(run.home)
+    return run

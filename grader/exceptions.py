@@ -1,0 +1,56 @@
+"""The errors the lab runtime and the grader raise on purpose.
+
+Each says what went wrong and how to fix it; a learner should never need the traceback.
+"""
+
+from __future__ import annotations
+
+from databricks.sdk.errors import InvalidParameterValue, NotFound, ResourceAlreadyExists
+
+
+class GraderError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class ConfigError(GraderError):
+    """A setting has a value that cannot be used."""
+
+
+class JavaNotFoundError(GraderError):
+    """No usable Java (17 or newer) for Spark."""
+
+
+# The local backend raises the SDK's own error classes (as mixins), so a learner's
+# ``except NotFound:`` works the same on the local backend and on Databricks.
+
+
+class ClusterSpecError(GraderError, InvalidParameterValue):
+    """A cluster spec that the lab does not allow; the message names the field and why."""
+
+
+class ResourceNotFound(GraderError, NotFound):
+    """A cluster, endpoint, model or file that does not exist."""
+
+
+class ResourceConflict(GraderError, ResourceAlreadyExists):
+    """Something with that name already exists or is in the wrong state."""
+
+
+class EndpointError(GraderError):
+    """A serving endpoint that did not start or did not answer."""
+
+
+class PortInUseError(EndpointError):
+    """The port an endpoint should listen on is taken."""
+
+
+class CheckFailed(AssertionError):
+    """A self-check or hidden test found something that is not as the exercise asks.
+
+    An ``AssertionError`` so nbgrader counts it as a failed test; its message is the
+    learner-facing table of what passed, what failed and a hint.
+    """
+
+
+class CourseRunError(GraderError):
+    """A notebook of the headless course run failed; the message names notebook and cell."""

@@ -1,0 +1,87 @@
+"""Where the lab runs. A backend is a small protocol; one class per backend.
+
+``local`` (the embedded default) is built here. The name comes from ``MLFLOW_LAB_BACKEND``
+(or a papermill parameter) and is looked up in :data:`BACKENDS` on first use, so an unknown
+name fails with the list of known ones instead of an ``AttributeError`` later.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from grader.config import Settings
+from grader.exceptions import ConfigError
+from grader.lab.home import LabHome
+from grader.lab.workspace import LocalWorkspaceClient
+
+
+class Backend(Protocol):
+    name: str
+
+    def workspace_client(self) -> Any:
+        """A client with the ``databricks.sdk.WorkspaceClient`` attributes the lab uses."""
+
+    def path(self, lab_path: str) -> str:
+        """A lab file system path as Spark and MLflow on this backend see it."""
+
+    def configure_mlflow(self, experiment_name: str) -> str:
+        """Point MLflow at this backend's tracking and registry; return the experiment id."""
+
+
+class LocalBackend:
+    """Spark in the kernel, MLflow on SQLite, endpoints as local processes."""
+
+    name = "local"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.home = LabHome(settings.home_path).ensure()
+        self._workspace: LocalWorkspaceClient | None = None
+
+    def workspace_client(self) -> LocalWorkspaceClient:
+        if self._workspace is None:
+            self._workspace = LocalWorkspaceClient(self.home, self.settings)
+        return self._workspace
+
+    def path(self, lab_path: str) -> str:
+        return str(self.home.dbfs_path(lab_path))
+
+    def configure_mlflow(self, experiment_name: str) -> str:
+        """Tracking and registry on the home's SQLite store; artifacts inside the home.
+
+        Also exported as environment variables so processes started from the notebook
+        (``mlflow models serve``) use the same store.
+        """
+        import os
+
+        import mlflow
+
+        os.environ["MLFLOW_TRACKING_URI"] = self.home.tracking_uri
+        os.environ["MLFLOW_REGISTRY_URI"] = self.home.tracking_uri
+        mlflow.set_tracking_uri(self.home.tracking_uri)
+        mlflow.set_registry_uri(self.home.tracking_uri)
+        client = mlflow.MlflowClient()
+        experiment = client.get_experiment_by_name(experiment_name)
+        if experiment is None:
+            experiment_id = client.create_experiment(
+                experiment_name, artifact_location=self.home.artifacts.as_uri()
+            )
+        else:
+            experiment_id = experiment.experiment_id
+        mlflow.set_experiment(experiment_id=experiment_id)
+        return experiment_id
+
+
+BACKENDS: dict[str, type] = {"local": LocalBackend}
+
+
+def get_backend(settings: Settings) -> Backend:
+    try:
+        backend_type = BACKENDS[settings.backend]
+    except KeyError:
+        known = ", ".join(sorted(BACKENDS))
+        raise ConfigError(
+            f"MLFLOW_LAB_BACKEND={settings.backend!r} is not a backend of this course; "
+            f"use one of: {known}."
+        ) from None
+    return backend_type(settings)

@@ -1,0 +1,231 @@
+"""What a cluster spec must be for this lab, with a message per broken rule.
+
+The local backend refuses a spec the lab does not allow *before* anything starts, and says
+which field is wrong, why, and what to write instead. Rules that only make a spec "not the
+lab's" (an older runtime, 30 idle minutes) are left to the step's checks, which grade them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from databricks.sdk.service.compute import (
+    DataSecurityMode,
+    GetSparkVersionsResponse,
+    ListNodeTypesResponse,
+    NodeType,
+    RuntimeEngine,
+    SparkVersion,
+)
+
+from grader.exceptions import ClusterSpecError
+
+LAB_NODE_TYPE = "Standard_D4ds_v5"
+LAB_AUTOTERMINATION_MINUTES = 20
+SINGLE_NODE_CONF = {"spark.databricks.cluster.profile": "singleNode", "spark.master": "local[*]"}
+SINGLE_NODE_TAGS = {"ResourceClass": "SingleNode"}
+
+
+def _runtime(key: str, name: str) -> SparkVersion:
+    return SparkVersion(key=key, name=name)
+
+
+#: The runtimes this "workspace" offers, shaped as GET /api/2.1/clusters/spark-versions
+#: answers: enough variety that choosing well (ML, LTS, no GPU, Scala 2.13) is a real choice.
+RUNTIMES = GetSparkVersionsResponse(
+    versions=[
+        _runtime("15.4.x-scala2.12", "15.4 LTS (includes Apache Spark 3.5.0, Scala 2.12)"),
+        _runtime(
+            "15.4.x-cpu-ml-scala2.12", "15.4 LTS ML (includes Apache Spark 3.5.0, Scala 2.12)"
+        ),
+        _runtime(
+            "15.4.x-gpu-ml-scala2.12",
+            "15.4 LTS ML (includes Apache Spark 3.5.0, GPU, Scala 2.12)",
+        ),
+        _runtime("16.4.x-scala2.12", "16.4 LTS (includes Apache Spark 3.5.2, Scala 2.12)"),
+        _runtime("16.4.x-scala2.13", "16.4 LTS (includes Apache Spark 3.5.2, Scala 2.13)"),
+        _runtime(
+            "16.4.x-cpu-ml-scala2.12", "16.4 LTS ML (includes Apache Spark 3.5.2, Scala 2.12)"
+        ),
+        _runtime(
+            "16.4.x-cpu-ml-scala2.13", "16.4 LTS ML (includes Apache Spark 3.5.2, Scala 2.13)"
+        ),
+        _runtime("17.3.x-scala2.13", "17.3 LTS (includes Apache Spark 4.0.0, Scala 2.13)"),
+        _runtime(
+            "17.3.x-photon-scala2.13", "17.3 LTS Photon (includes Apache Spark 4.0.0, Scala 2.13)"
+        ),
+        _runtime(
+            "17.3.x-cpu-ml-scala2.13", "17.3 LTS ML (includes Apache Spark 4.0.0, Scala 2.13)"
+        ),
+        _runtime(
+            "17.3.x-gpu-ml-scala2.13",
+            "17.3 LTS ML (includes Apache Spark 4.0.0, GPU, Scala 2.13)",
+        ),
+        _runtime("18.0.x-cpu-ml-scala2.13", "18.0 ML (includes Apache Spark 4.1.0, Scala 2.13)"),
+        _runtime(
+            "18.1.x-cpu-ml-scala2.13", "18.1 ML Beta (includes Apache Spark 4.1.0, Scala 2.13)"
+        ),
+    ]
+)
+
+NODE_TYPES = ListNodeTypesResponse(
+    node_types=[
+        NodeType(
+            category="General Purpose",
+            node_type_id="Standard_D4ds_v5",
+            memory_mb=16384,
+            num_cores=4.0,
+            description="Standard_D4ds_v5 (4 cores, 16 GB)",
+            instance_type_id="Standard_D4ds_v5",
+            num_gpus=0,
+        ),
+        NodeType(
+            category="General Purpose",
+            node_type_id="Standard_DS3_v2",
+            memory_mb=14336,
+            num_cores=4.0,
+            description="Standard_DS3_v2 (4 cores, 14 GB)",
+            instance_type_id="Standard_DS3_v2",
+            num_gpus=0,
+        ),
+        NodeType(
+            category="General Purpose",
+            node_type_id="Standard_NC4as_T4_v3",
+            memory_mb=28672,
+            num_cores=4.0,
+            description="Standard_NC4as_T4_v3 (4 cores, 28 GB, 1 GPU)",
+            instance_type_id="Standard_NC4as_T4_v3",
+            num_gpus=1,
+        ),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    field: str
+    why: str
+
+    def __str__(self) -> str:
+        return f"  - {self.field}: {self.why}"
+
+
+def _enum(enum_type: type, value: Any) -> Any:
+    if value is None or isinstance(value, enum_type):
+        return value
+    try:
+        return enum_type(value)
+    except ValueError:
+        return enum_type[str(value)] if str(value) in enum_type.__members__ else value
+
+
+def is_single_node(spec: dict[str, Any]) -> bool:
+    if spec.get("is_single_node"):
+        return True
+    conf = spec.get("spark_conf") or {}
+    return (
+        spec.get("num_workers") in (0, None)
+        and conf.get("spark.databricks.cluster.profile") == "singleNode"
+    )
+
+
+def problems(spec: dict[str, Any], *, user_name: str) -> list[Problem]:
+    """Every reason this workspace refuses the spec (empty when it is acceptable)."""
+    found: list[Problem] = []
+    keys = {v.key for v in RUNTIMES.versions}
+    version = spec.get("spark_version")
+    if not version:
+        found.append(
+            Problem(
+                "spark_version", "is required; pick one with w.clusters.select_spark_version(...)."
+            )
+        )
+    elif version not in keys:
+        found.append(
+            Problem(
+                "spark_version",
+                f"{version!r} is not a runtime this workspace offers; "
+                "choose one with w.clusters.select_spark_version(...).",
+            )
+        )
+    node_types = {n.node_type_id: n for n in NODE_TYPES.node_types}
+    node = spec.get("node_type_id")
+    if node not in node_types:
+        found.append(
+            Problem(
+                "node_type_id",
+                f"{node!r} is not a node type here; the lab uses {LAB_NODE_TYPE!r} "
+                f"(offered: {', '.join(node_types)}).",
+            )
+        )
+    if version and "-gpu-" in version and not (node in node_types and node_types[node].num_gpus):
+        found.append(
+            Problem(
+                "spark_version",
+                f"{version!r} is a GPU runtime, but {node!r} has no GPU; ask for gpu=False.",
+            )
+        )
+    engine = _enum(RuntimeEngine, spec.get("runtime_engine"))
+    if engine == RuntimeEngine.PHOTON or (version and "-photon-" in version):
+        found.append(
+            Problem(
+                "runtime_engine",
+                "Photon acceleration is off in this lab; use RuntimeEngine.STANDARD "
+                "and a runtime without '-photon-'.",
+            )
+        )
+    found += _single_node_problems(spec)
+    minutes = spec.get("autotermination_minutes")
+    if not minutes:
+        found.append(
+            Problem(
+                "autotermination_minutes",
+                "is missing or 0, so the cluster would run (and cost) until someone stops it; "
+                f"the lab uses {LAB_AUTOTERMINATION_MINUTES}.",
+            )
+        )
+    elif not 10 <= int(minutes) <= 10000:
+        found.append(Problem("autotermination_minutes", f"{minutes} is outside 10..10000."))
+    mode = _enum(DataSecurityMode, spec.get("data_security_mode"))
+    if mode in (DataSecurityMode.SINGLE_USER, DataSecurityMode.DATA_SECURITY_MODE_DEDICATED):
+        owner = spec.get("single_user_name")
+        if owner != user_name:
+            found.append(
+                Problem(
+                    "single_user_name",
+                    f"a single-user cluster must name its user: {user_name!r} (found {owner!r}).",
+                )
+            )
+    return found
+
+
+def _single_node_problems(spec: dict[str, Any]) -> list[Problem]:
+    workers = spec.get("num_workers")
+    if spec.get("autoscale"):
+        return [Problem("autoscale", "a single-node cluster has no workers to scale; remove it.")]
+    if workers:
+        return [
+            Problem(
+                "num_workers",
+                f"{workers} workers on a single-node cluster: the lab's cluster is one driver "
+                "and no workers (num_workers=0).",
+            )
+        ]
+    if not is_single_node(spec):
+        return [
+            Problem(
+                "is_single_node",
+                "the lab's cluster is single node: pass is_single_node=True, or num_workers=0 "
+                f"with spark_conf={SINGLE_NODE_CONF} and custom_tags={SINGLE_NODE_TAGS}.",
+            )
+        ]
+    return []
+
+
+def validate(spec: dict[str, Any], *, user_name: str) -> None:
+    """Raise :class:`ClusterSpecError` listing every problem of the spec, or return."""
+    found = problems(spec, user_name=user_name)
+    if found:
+        lines = "\n".join(str(p) for p in found)
+        raise ClusterSpecError(f"This cluster spec is not allowed in the lab:\n{lines}")

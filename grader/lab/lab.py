@@ -1,0 +1,155 @@
+"""``Lab``: what a notebook's setup cell gives the learner.
+
+    from grader.lab import Lab
+    lab = Lab.setup("03_data_prep")
+    w, spark, display = lab.workspace, lab.spark, lab.display
+
+``setup`` quiets library noise, points MLflow at the learner's store and experiment, and
+rebuilds what the earlier steps would have left, so each notebook runs on its own in a
+fresh lab home as well as in sequence. Nothing heavy happens on import.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from grader.config import Settings
+from grader.lab import reference, steps
+from grader.lab.backends import Backend, get_backend
+from grader.lab.display import display as _display
+from grader.lab.quiet import quiet
+
+
+class Lab:
+    """The learner's lab: workspace client, Spark, MLflow experiment, file paths, checks."""
+
+    def __init__(self, settings: Settings | None = None, *, step: str | None = None) -> None:
+        self.settings = settings or Settings.from_env()
+        self.step = step
+        self.backend: Backend = get_backend(self.settings)
+        self._cluster_id: str | None = None
+
+    # -- setting up ------------------------------------------------------------------------
+    @classmethod
+    def setup(cls, step: str, **overrides: Any) -> Lab:
+        """Prepare the lab for ``step`` (one of :data:`grader.lab.steps.STEPS`).
+
+        ``overrides`` are papermill parameters (``backend=``, ``home=``, ``seed=``...) that
+        take precedence over the environment.
+        """
+        steps.index(step)
+        quiet()
+        settings = Settings.from_env()
+        given = {k: str(v) for k, v in overrides.items() if v is not None}
+        if given:
+            settings = Settings(**{**settings.__dict__, **given})
+        lab = cls(settings, step=step)
+        lab.experiment_id = lab.backend.configure_mlflow(lab.experiment_name)
+        lab.restore(steps.NEEDS[step])
+        return lab
+
+    def restore(self, needs: tuple[str, ...]) -> None:
+        """Rebuild what is missing, in order; what is already there is left as it is."""
+        w = self.workspace
+        if "data" in needs and not reference.data_is_intact(w):
+            reference.provision_data(w)
+        if "cluster" in needs:
+            self._cluster_id = reference.ensure_cluster(w).cluster_id
+        if "model_run" in needs and reference.latest_model_run(self.experiment_id) is None:
+            train, test = self.train_test()
+            reference.train_penguin_model(train, test, 10, 0.2, lab=self)
+        if "endpoint" in needs:
+            self._ensure_endpoint()
+
+    def _ensure_endpoint(self) -> None:
+        from grader.exceptions import ResourceNotFound
+
+        w = self.workspace
+        try:
+            w.serving_endpoints.get(reference.ENDPOINT_NAME)
+            return
+        except ResourceNotFound:
+            pass
+        import mlflow
+
+        versions = mlflow.MlflowClient().search_model_versions(f"name='{reference.MODEL_NAME}'")
+        version = (
+            max(versions, key=lambda v: int(v.version))
+            if versions
+            else reference.register_latest(self.experiment_id)
+        )
+        w.serving_endpoints.create_and_wait(
+            reference.ENDPOINT_NAME, config=reference.endpoint_config(version.version)
+        )
+
+    # -- what notebooks use ----------------------------------------------------------------
+    @property
+    def workspace(self):
+        """A ``WorkspaceClient``-shaped client of this lab's backend."""
+        return self.backend.workspace_client()
+
+    def workspace_client(self):
+        """Step 01's exercise: connect to the workspace (``WorkspaceClient()`` on Databricks)."""
+        return self.workspace
+
+    @cached_property
+    def user(self):
+        return self.workspace.current_user.me()
+
+    @property
+    def experiment_name(self) -> str:
+        return f"/Users/{self.settings.user_name}/mlflow_lab"
+
+    @property
+    def cluster_id(self) -> str:
+        """The learner's running cluster (created by step 02 or restored)."""
+        if self._cluster_id is None:
+            found = reference.running_cluster(self.workspace, reference.cluster_name(self.user))
+            if found is None:
+                from grader.exceptions import ResourceNotFound
+
+                raise ResourceNotFound(
+                    "You have no running cluster yet: create it in step 02 (02_cluster)."
+                )
+            self._cluster_id = found.cluster_id
+        return self._cluster_id
+
+    def connect(self, cluster_id: str | None = None):
+        """Attach this notebook to a running cluster and return its SparkSession."""
+        if cluster_id is not None:
+            self._cluster_id = cluster_id
+        return self.workspace.clusters.attach(self.cluster_id)
+
+    @property
+    def spark(self):
+        """The SparkSession of the learner's cluster (started on first use)."""
+        return self.connect()
+
+    @staticmethod
+    def display(obj: Any, **kwargs: Any) -> None:
+        _display(obj, **kwargs)
+
+    def path(self, lab_path: str) -> str:
+        """``/mlflow_lab/penguins.csv`` as Spark and MLflow on this backend see it."""
+        return self.backend.path(lab_path)
+
+    def data(self):
+        """Step 03's result, rebuilt: the prepared penguin DataFrame."""
+        from grader.lab.dataset import LAB_PATH
+
+        return reference.prepare(self.spark, self.path(LAB_PATH))
+
+    def train_test(self):
+        """Step 03's split, rebuilt with the lab's fixed seed (same rows every time)."""
+        return reference.split(self.data(), self.settings.seed_value)
+
+    def check(self, name: str) -> None:
+        """Run the named self-check on this notebook's variables, show its table, and
+        raise :class:`~grader.exceptions.CheckFailed` if anything failed."""
+        from grader.checks import run_check
+
+        run_check(self, name)
+
+    def __repr__(self) -> str:
+        return f"Lab(step={self.step!r}, backend={self.backend.name!r})"

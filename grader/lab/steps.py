@@ -1,0 +1,33 @@
+"""The seven steps of the course, in order, and what each leaves behind for the next."""
+
+from __future__ import annotations
+
+STEPS = (
+    "01_provision",
+    "02_cluster",
+    "03_data_prep",
+    "04_mlflow_run",
+    "05_function",
+    "06_register_deploy",
+    "07_cleanup",
+)
+
+#: What a step's setup cell restores before the learner starts (each implies the earlier).
+NEEDS = {
+    "01_provision": (),
+    "02_cluster": ("data",),
+    "03_data_prep": ("data", "cluster"),
+    "04_mlflow_run": ("data", "cluster"),
+    "05_function": ("data", "cluster"),
+    "06_register_deploy": ("data", "cluster", "model_run"),
+    "07_cleanup": ("data", "cluster", "model_run", "endpoint"),
+}
+
+
+def index(step: str) -> int:
+    try:
+        return STEPS.index(step)
+    except ValueError:
+        raise ValueError(
+            f"{step!r} is not a step of the course; steps: {', '.join(STEPS)}"
+        ) from None

@@ -1,0 +1,89 @@
+"""The front door for every job: run the course, the tests, the linters, a release.
+
+``python3 -m nox -l`` lists the sessions; ``python3 -m nox -s NAME -- ARGS`` passes ARGS on.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import platform
+import sys
+from pathlib import Path
+
+import nox
+from packaging.specifiers import SpecifierSet
+
+nox.needs_version = ">=2025.02.09"
+nox.options.default_venv_backend = "venv"  # stdlib: virtualenv may not be installed
+nox.options.reuse_venv = "yes"
+
+HERE = Path(__file__).parent
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+REQUIRES_PYTHON = SpecifierSet(PYPROJECT["project"]["requires-python"])
+MIN_PYTHON = nox.project.python_versions(PYPROJECT, max_version="3.99")[0]  # "3.11"
+
+
+def _extra(name: str) -> list[str]:
+    """The requirements of one ``[project.optional-dependencies]`` group, without the project."""
+    return PYPROJECT["project"]["optional-dependencies"][name]
+
+
+def _java_problem() -> str | None:
+    """Why Spark could not start here, or None. Loads ``grader/lab/java.py`` on its own:
+    it is stdlib-only, so this runs before anything is installed."""
+    spec = importlib.util.spec_from_file_location("_lab_java", HERE / "grader/lab/java.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while it executes
+    spec.loader.exec_module(module)
+    try:
+        module.require_java()
+    except Exception as exc:  # its message says how to install Java
+        return str(exc)
+    return None
+
+
+def _preflight(session: nox.Session) -> None:
+    """Stop at once, with a message and no traceback, if the course cannot run on this machine."""
+    if problem := _java_problem():
+        session.error(problem)
+    if session.python is None and platform.python_version() not in REQUIRES_PYTHON:
+        session.error(
+            f"This project needs Python {REQUIRES_PYTHON}, but nox runs on "
+            f"{platform.python_version()}. Start nox with one that does, e.g. "
+            f"python{MIN_PYTHON} -m nox -s {session.name}"
+        )
+
+
+@nox.session(default=False)
+def course(session: nox.Session) -> None:
+    """Run the seven solution notebooks headlessly on the local backend and print a summary."""
+    _preflight(session)
+    session.install(".")
+    session.run("grader", "course", *session.posargs)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the test suite with pytest (arguments after -- go to pytest)."""
+    _preflight(session)
+    session.install(".[test]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Check style and formatting with ruff."""
+    session.install(*_extra("lint"))
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(default=False)
+def release(session: nox.Session) -> None:
+    """Regenerate the learner notebooks in course/ from solutions/ with nbgrader."""
+    session.install(".")
+    session.run("grader", "release", *session.posargs)
+
+
+if __name__ == "__main__":
+    nox.main()
