@@ -21,6 +21,8 @@ HERE = Path(__file__).parent
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 REQUIRES_PYTHON = SpecifierSet(PYPROJECT["project"]["requires-python"])
 MIN_PYTHON = nox.project.python_versions(PYPROJECT, max_version="3.99")[0]  # "3.11"
+#: The course never talks to the internet: MLflow's usage telemetry stays off.
+OFFLINE_ENV = {"MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true"}
 
 
 def _extra(name: str) -> list[str]:
@@ -46,6 +48,7 @@ def _preflight(session: nox.Session) -> None:
     """Stop at once, with a message and no traceback, if the course cannot run on this machine."""
     if problem := _java_problem():
         session.error(problem)
+    session.env.update(OFFLINE_ENV)
     if session.python is None and platform.python_version() not in REQUIRES_PYTHON:
         session.error(
             f"This project needs Python {REQUIRES_PYTHON}, but nox runs on "

@@ -60,6 +60,22 @@ def course(notebooks: Path | None, out: Path, kernel: str, cell_timeout: int, on
     print_summary(summarize(run.home, run.out), run)
 
 
+@main.command()
+def release() -> None:
+    """Regenerate the learner notebooks in course/ from solutions/ with nbgrader."""
+    from grader.grading.release import release as do_release
+
+    try:
+        written = do_release()
+    except GraderError as exc:
+        console.print(f"[red]✗ Release failed.[/]\n{exc}")
+        sys.exit(1)
+    for path in written:
+        console.print(
+            f"[green]✓[/] {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}"
+        )
+
+
 def print_summary(summary, run) -> None:
     table = Table(title="MLflow runs", show_lines=False)
     for column in ("run", "maxIter", "regParam", "accuracy", "weightedRecall", "weightedPrecision"):

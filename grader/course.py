@@ -71,6 +71,8 @@ def run_notebook(source: Path, output: Path, home: LabHome, *, kernel: str, cell
             progress_bar=False,
             execution_timeout=cell_timeout,
             cwd=str(output.parent),
+            # The kernel's own log (TCP transport notices) is not the learner's output.
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except PapermillExecutionError as exc:
         raise CourseRunError(

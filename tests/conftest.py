@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,9 @@ import pytest
 from grader.config import Settings
 from grader.exceptions import JavaNotFoundError
 from grader.lab.java import require_java
+from grader.lab.quiet import OFFLINE_ENV
+
+os.environ.update(OFFLINE_ENV)  # before any test imports MLflow: no telemetry from tests
 
 LAB_HOME_VAR = next(f.metadata["env"] for f in dataclasses.fields(Settings) if f.name == "home")
 

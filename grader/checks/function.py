@@ -55,20 +55,44 @@ def lab_run(lab, learner: Learner) -> Report:
     return report
 
 
+def grading_experiment(lab) -> str:
+    """A separate experiment for the grader's own call, so that its run never becomes the
+    learner's "latest run" (which step 06 registers)."""
+    import mlflow
+
+    name = lab.experiment_name + "-grading"
+    found = mlflow.get_experiment_by_name(name)
+    if found is not None:
+        return found.experiment_id
+    artifacts = mlflow.get_experiment(lab.experiment_id).artifact_location
+    return mlflow.create_experiment(name, artifact_location=artifacts.rstrip("/") + "-grading")
+
+
 def hidden_call(lab, learner: Learner) -> Report:
     """Call the learner's function with other values: a new, correct run must appear."""
+    import mlflow
+
     report = Report("Step 05 · the function with other values")
     fn = _function(learner, report)
     train = learner.get("train", report, expected="the train DataFrame", hint="Run the setup cell.")
     test = learner.get("test", report, expected="the test DataFrame", hint="Run the setup cell.")
     if MISSING in (fn, train, test):
         return report
-    before = {r.info.run_id for r in runs_with_params(lab, HIDDEN_MAX_ITER, HIDDEN_REG_PARAM)}
+    experiment_id = grading_experiment(lab)
+    before = {
+        r.info.run_id
+        for r in runs_with_params(
+            lab, HIDDEN_MAX_ITER, HIDDEN_REG_PARAM, experiment_id=experiment_id
+        )
+    }
+    mlflow.set_experiment(experiment_id=experiment_id)
     try:
         fn(train, test, HIDDEN_MAX_ITER, HIDDEN_REG_PARAM)
         error = None
     except Exception as exc:  # the learner's code: report, don't crash
         error = f"{type(exc).__name__}: {exc}"
+    finally:
+        mlflow.set_experiment(experiment_id=lab.experiment_id)
     report.add(
         f"train_penguin_model(train, test, {HIDDEN_MAX_ITER}, {HIDDEN_REG_PARAM}) runs",
         error is None,
@@ -83,6 +107,7 @@ def hidden_call(lab, learner: Learner) -> Report:
         HIDDEN_REG_PARAM,
         test=test,
         step_hint="Log the arguments' values: maxIter=maxIterations, regParam=regularization.",
+        experiment_id=experiment_id,
     )
     report.add(
         "the call made a new run",

@@ -121,8 +121,8 @@ def other_penguins(lab, learner: Learner) -> Report:
         ).predictions
     except Exception as exc:
         answer = f"{type(exc).__name__}: {exc}"
+    frame = lab.spark.createDataFrame(pd.DataFrame(OTHER_PENGUINS))  # starts Spark first
     model = mlflow.spark.load_model(f"models:/{reference.MODEL_NAME}/{version.version}")
-    frame = lab.spark.createDataFrame(pd.DataFrame(OTHER_PENGUINS))
     expected = [float(r.prediction) for r in model.transform(frame).select("prediction").collect()]
     report.add(
         f"{len(OTHER_PENGUINS)} other penguins: the model's own predictions",

@@ -8,14 +8,14 @@ from grader.checks.report import Report
 from grader.lab import reference
 
 
-def runs_with_params(lab, max_iter, reg_param) -> list:
-    """FINISHED runs of the learner's experiment with these params, newest first."""
+def runs_with_params(lab, max_iter, reg_param, *, experiment_id: str | None = None) -> list:
+    """FINISHED runs of the learner's experiment (or another) with these params, newest first."""
     import mlflow
 
     return [
         run
         for run in mlflow.search_runs(
-            experiment_ids=[lab.experiment_id],
+            experiment_ids=[experiment_id or lab.experiment_id],
             filter_string="attributes.status = 'FINISHED'",
             order_by=["attributes.start_time DESC"],
             output_format="list",
@@ -32,13 +32,22 @@ def _same(logged: str | None, value) -> bool:
         return False
 
 
-def check_run(lab, report: Report, max_iter, reg_param, *, test=None, step_hint: str):
+def check_run(
+    lab,
+    report: Report,
+    max_iter,
+    reg_param,
+    *,
+    test=None,
+    step_hint: str,
+    experiment_id: str | None = None,
+):
     """Add the facts of a run with these params: it exists, its metrics, its model.
 
     Returns the run (or None). With ``test``, the logged accuracy must be what the logged
     model scores on ``test``: metrics consistent with the model, not typed in.
     """
-    runs = runs_with_params(lab, max_iter, reg_param)
+    runs = runs_with_params(lab, max_iter, reg_param, experiment_id=experiment_id)
     found = report.add(
         f"a finished run with maxIter={max_iter}, regParam={reg_param}",
         bool(runs),

@@ -24,6 +24,7 @@ def quiet() -> None:
     os.environ.update(OFFLINE_ENV)
     os.environ.update(QUIET_ENV)
     import mlflow  # noqa: F401  (MLflow sets its loggers up on import: let it, then lower them)
+
     for name in NOISY_LOGGERS:
         logging.getLogger(name).setLevel(logging.ERROR)
     for category in (DeprecationWarning, FutureWarning, UserWarning, ResourceWarning):

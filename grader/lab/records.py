@@ -29,15 +29,19 @@ class RecordStore:
 
     def put(self, key: str, record: dict[str, Any]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=".json")
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(record, out, indent=2, sort_keys=True)
-        os.replace(tmp, self._file(key))
+        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=".part")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                json.dump(record, out, indent=2, sort_keys=True)
+            os.replace(tmp, self._file(key))
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
     def get(self, key: str) -> dict[str, Any] | None:
         try:
             return json.loads(self._file(key).read_text(encoding="utf-8"))
-        except FileNotFoundError:
+        except (OSError, ValueError):  # missing, or damaged by hand: as if absent
             return None
 
     def delete(self, key: str) -> None:
@@ -46,8 +50,8 @@ class RecordStore:
     def __iter__(self) -> Iterator[dict[str, Any]]:
         if not self.folder.is_dir():
             return
-        for file in sorted(self.folder.glob("*.json")):
+        for file in sorted(self.folder.glob("[!.]*.json")):
             try:
                 yield json.loads(file.read_text(encoding="utf-8"))
-            except (OSError, json.JSONDecodeError):
+            except (OSError, ValueError):
                 continue  # a record being replaced or damaged by hand: skip, don't crash

@@ -216,5 +216,5 @@ def endpoint_config(version: str):
                 workload_size="Small",
                 scale_to_zero_enabled=True,
             )
-        ]
+        ],
     )

@@ -80,8 +80,11 @@ def start_session(
     conf.setAll(session_conf(home, cores=cores, memory=memory, spark_conf=spark_conf).items())
     # The JVM writes to its stderr before log4j is up (module warnings, the native BLAS
     # probe); in Jupyter that becomes red stderr in the learner's cell. Send it to the log.
-    jvm_log = open(home.logs / "spark-jvm.log", "ab")  # noqa: SIM115 (lives with the JVM)
-    gateway = launch_gateway(conf, popen_kwargs={"stdout": jvm_log, "stderr": jvm_log})
+    # After a stop, pyspark keeps its JVM and reuses it: launch one only when there is none.
+    gateway = SparkContext._gateway
+    if gateway is None:
+        jvm_log = open(home.logs / "spark-jvm.log", "ab")  # noqa: SIM115 (lives with the JVM)
+        gateway = launch_gateway(conf, popen_kwargs={"stdout": jvm_log, "stderr": jvm_log})
     context = SparkContext(conf=conf, gateway=gateway)
     context.setLogLevel("ERROR")
     return SparkSession(context)

@@ -1,0 +1,72 @@
+"""Step 05's signature check."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from grader.checks.function import SIGNATURE
+from grader.checks.registry import run_check
+from grader.exceptions import CheckFailed
+
+
+def test_signature_is_the_labs() -> None:
+    assert SIGNATURE == ["training_data", "test_data", "maxIterations", "regularization"]
+
+
+def test_wrong_parameter_names_fail_with_expected_and_found() -> None:
+    def train_penguin_model(train, test, max_iter, reg):
+        return None
+
+    with pytest.raises(CheckFailed) as info:
+        run_check(
+            SimpleNamespace(),
+            "function.signature",
+            namespace={"train_penguin_model": train_penguin_model},
+            show=False,
+        )
+    text = str(info.value)
+    assert "expected: training_data, test_data, maxIterations, regularization" in text
+    assert "found:    train, test, max_iter, reg" in text
+
+
+def test_wrong_order_fails() -> None:
+    def train_penguin_model(test_data, training_data, maxIterations, regularization):
+        return None
+
+    with pytest.raises(CheckFailed, match="found:    test_data, training_data"):
+        run_check(
+            SimpleNamespace(),
+            "function.signature",
+            namespace={"train_penguin_model": train_penguin_model},
+            show=False,
+        )
+
+
+def test_not_a_function_fails_without_crashing() -> None:
+    with pytest.raises(CheckFailed, match="not a function: 42"):
+        run_check(
+            SimpleNamespace(),
+            "function.signature",
+            namespace={"train_penguin_model": 42},
+            show=False,
+        )
+
+
+def test_missing_function_is_named() -> None:
+    with pytest.raises(CheckFailed, match="no variable named train_penguin_model"):
+        run_check(SimpleNamespace(), "function.signature", namespace={}, show=False)
+
+
+def test_the_right_signature_passes() -> None:
+    def train_penguin_model(training_data, test_data, maxIterations, regularization):
+        return None
+
+    report = run_check(
+        SimpleNamespace(),
+        "function.signature",
+        namespace={"train_penguin_model": train_penguin_model},
+        show=False,
+    )
+    assert report.passed and len(report.results) == 1

@@ -1,0 +1,30 @@
+"""Backend lookup and the local backend's paths, without starting anything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grader.config import Settings
+from grader.exceptions import ConfigError
+from grader.lab.backends import BACKENDS, LocalBackend, get_backend
+from grader.lab.dataset import LAB_PATH
+from grader.lab.workspace import LocalWorkspaceClient
+
+
+def test_unknown_backend_names_the_variable_and_the_known_ones(lab_home: Path) -> None:
+    with pytest.raises(ConfigError, match="MLFLOW_LAB_BACKEND='mars'") as info:
+        get_backend(Settings(home=str(lab_home), backend="mars"))
+    assert "local" in str(info.value)
+
+
+def test_local_backend(lab_home: Path) -> None:
+    backend = get_backend(Settings(home=str(lab_home)))
+    assert isinstance(backend, LocalBackend) and BACKENDS["local"] is LocalBackend
+    assert (lab_home / "dbfs").is_dir()
+    assert backend.path(LAB_PATH) == str(
+        lab_home.resolve() / "dbfs" / "mlflow_lab" / "penguins.csv"
+    )
+    w = backend.workspace_client()
+    assert isinstance(w, LocalWorkspaceClient) and backend.workspace_client() is w

@@ -1,0 +1,32 @@
+"""The seven steps of the course and what each needs restored."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from grader.lab.steps import NEEDS, STEPS, index
+
+
+def test_seven_steps_in_order() -> None:
+    assert len(STEPS) == 7
+    assert [s[:2] for s in STEPS] == ["01", "02", "03", "04", "05", "06", "07"]
+    assert [index(s) for s in STEPS] == list(range(7))
+
+
+def test_needs_has_every_step() -> None:
+    assert set(NEEDS) == set(STEPS)
+
+
+def test_needs_grow_with_the_steps() -> None:
+    assert NEEDS["01_provision"] == ()
+    for earlier, later in itertools.pairwise(STEPS):
+        assert set(NEEDS[earlier]) <= set(NEEDS[later]), (earlier, later)
+    assert NEEDS["07_cleanup"] == ("data", "cluster", "model_run", "endpoint")
+
+
+def test_unknown_step_lists_the_steps() -> None:
+    with pytest.raises(ValueError, match="'nope' is not a step") as info:
+        index("nope")
+    assert all(step in str(info.value) for step in STEPS)
