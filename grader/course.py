@@ -76,9 +76,24 @@ def run_notebook(source: Path, output: Path, home: LabHome, *, kernel: str, cell
         )
     except PapermillExecutionError as exc:
         raise CourseRunError(
-            f"{source.name}: cell {exc.cell_index} (execution count {exc.exec_count}) failed "
-            f"with {exc.ename}: {exc.evalue}\nThe executed notebook is {output}."
+            f"{source.name}: {_describe_cell(output, exc.exec_count)} failed with "
+            f"{exc.ename}: {exc.evalue}\nThe executed notebook is {output}."
         ) from None
+
+
+def _describe_cell(executed: Path, exec_count: int) -> str:
+    """Name a cell the way an author finds it: its id, and its first line of code.
+
+    Found by execution count: papermill adds cells (parameters, an error banner), so
+    indices in the executed notebook are not those of the source."""
+    import nbformat
+
+    cells = nbformat.read(executed, as_version=4).cells
+    cell = next((c for c in cells if c.get("execution_count") == exec_count), None)
+    if cell is None:
+        return f"the cell run as [{exec_count}]"
+    first = next((line for line in cell.source.splitlines() if line.strip()), "")
+    return f"cell {cell.get('id', exec_count)!r} ({first.strip()[:60]})"
 
 
 def run_course(

@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from grader.cli import main
-from tests.processes import lab_processes
+from grader.grading.isolation import processes_of as lab_processes
 
 pytestmark = pytest.mark.slow
 
@@ -45,4 +45,5 @@ def test_a_failing_cell_names_notebook_and_cell(tmp_path):
         ],
     )
     assert result.exit_code == 1
-    assert "01_provision.ipynb: cell 0" in result.output and "ZeroDivisionError" in result.output
+    assert "01_provision.ipynb: cell 'boom' (1/0)" in result.output
+    assert "ZeroDivisionError" in result.output

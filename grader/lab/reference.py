@@ -155,7 +155,11 @@ def train_penguin_model(training_data, test_data, maxIterations, regularization,
             mlflow.log_metric(metric, evaluator.evaluate(prediction))
         unique_model_name = "classifier-" + str(time.time())
         mlflow.spark.log_model(model, unique_model_name, mlflow.spark.get_default_conda_env())
-        mlflow.spark.save_model(model, lab.path(f"/model/{unique_model_name}"))
+        mlflow.spark.save_model(
+            model,
+            lab.path(f"/model/{unique_model_name}"),
+            conda_env=mlflow.spark.get_default_conda_env(),
+        )
     return run.info.run_id
 
 

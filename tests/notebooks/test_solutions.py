@@ -6,11 +6,11 @@ from __future__ import annotations
 import papermill
 import pytest
 
+from grader.grading.isolation import processes_of as lab_processes
 from grader.lab import serving
 from grader.lab.home import LabHome
 from grader.lab.steps import STEPS
 from tests.notebooks.conftest import SOLUTIONS, nbgrader_meta, read, stdout_of, write_golden
-from tests.processes import lab_processes
 
 pytestmark = pytest.mark.slow
 
