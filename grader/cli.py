@@ -76,6 +76,85 @@ def release() -> None:
         )
 
 
+@main.command()
+@click.argument("submissions", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Where the nbgrader course folder, results, reports and feedback go.",
+)
+@click.option("--workers", type=int, default=None, help="Units graded side by side [cores].")
+@click.option("--force", is_flag=True, help="Regrade units that already have a result.")
+@click.option("--cell-timeout", type=int, default=None, help="Seconds one cell may take [300].")
+@click.option(
+    "--notebook-timeout", type=int, default=None, help="Seconds one notebook may take [900]."
+)
+def autograde(submissions, out, workers, force, cell_timeout, notebook_timeout) -> None:
+    """Grade a class: SUBMISSIONS holds <student>/mlflow_lab/*.ipynb folders or <student>.zip."""
+    from rich.progress import Progress
+
+    from grader.grading import autograde as batch_grading
+    from grader.grading.config import CELL_TIMEOUT, NOTEBOOK_TIMEOUT
+
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("grading", total=None)
+
+        def on_unit(unit, result, skipped) -> None:
+            progress.advance(task)
+            state = (
+                "skipped (already graded)" if skipped else f"{result.score:g}/{result.max_score:g}"
+            )
+            why = f" — {result.reason}" if result.reason else ""
+            console.print(f"  {unit.student} / {unit.notebook}: {state}{why}")
+
+        try:
+            batch = batch_grading.autograde(
+                submissions_dir=submissions,
+                out=out.resolve(),
+                workers=workers,
+                force=force,
+                cell_timeout=cell_timeout or CELL_TIMEOUT,
+                notebook_timeout=notebook_timeout or NOTEBOOK_TIMEOUT,
+                on_unit=on_unit,
+            )
+        except (GraderError, FileNotFoundError) as exc:
+            console.print(f"[red]✗ Grading failed.[/]\n{exc}")
+            sys.exit(1)
+    table = Table(
+        title=f"Grades ({batch.graded} graded, {batch.skipped} skipped, {batch.seconds:.0f} s)"
+    )
+    for column in ("student", "total", "max", "reason"):
+        table.add_column(column)
+    for student in batch.students:
+        reasons = "; ".join(f"{n.notebook}: {n.reason}" for n in student.notebooks if n.reason)
+        table.add_row(student.student, f"{student.total:g}", f"{student.max_score:g}", reasons)
+    console.print(table)
+    for student, problems in batch.problems.items():
+        console.print(f"[yellow]{student}[/]: {'; '.join(problems)}")
+    console.print(f"grades.csv, tests.csv, summary/ and feedback/ are in {batch.out}")
+
+
+@main.command()
+@click.option("--out", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True)
+def report(out: Path) -> None:
+    """Rewrite grades.csv, tests.csv, the summary and feedback from a graded batch."""
+    from grader.grading.autograde import Batch, write_reports
+    from grader.grading.results import NotebookResult, StudentResult
+    from grader.lab.steps import STEPS
+
+    students = []
+    for folder in sorted((out / "results").iterdir()):
+        notebooks = [
+            NotebookResult.load(folder / f"{step}.json")
+            for step in STEPS
+            if (folder / f"{step}.json").exists()
+        ]
+        students.append(StudentResult(student=folder.name, notebooks=notebooks))
+    for path in write_reports(Batch(out=out.resolve(), students=students)):
+        console.print(f"[green]✓[/] {path}")
+
+
 def print_summary(summary, run) -> None:
     table = Table(title="MLflow runs", show_lines=False)
     for column in ("run", "maxIter", "regParam", "accuracy", "weightedRecall", "weightedPrecision"):

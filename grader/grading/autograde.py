@@ -1,0 +1,170 @@
+"""Grade a class in one call: find submissions, grade every (student, notebook) unit in
+parallel, record the gradebook, write reports and feedback.
+
+Resumable: each unit's result is a file written whole at the end of the unit; a second run
+skips units that have one (``force`` regrades), so a batch killed halfway finishes without
+regrading anyone or losing a grade.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.grading import gradebook, results, submissions
+from grader.grading.collect import grade_cells
+from grader.grading.config import ASSIGNMENT, CELL_TIMEOUT, NOTEBOOK_TIMEOUT
+from grader.grading.isolation import processes_of
+from grader.grading.release import SOLUTIONS, generate_assignment
+from grader.grading.unit import Unit, grade_unit
+from grader.lab.steps import STEPS
+
+
+@dataclass
+class Batch:
+    """What one ``autograde`` call did and where it put things."""
+
+    out: Path
+    students: list[results.StudentResult] = field(default_factory=list)
+    graded: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+    problems: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def course_root(self) -> Path:
+        return self.out / "nbgrader"
+
+
+def default_workers() -> int:
+    return os.cpu_count() or 1
+
+
+def result_path(out: Path, student: str, notebook: str) -> Path:
+    return out / "results" / student / f"{notebook}.json"
+
+
+def prepare(out: Path, solutions: Path) -> Path:
+    """The class's nbgrader course folder with the assignment generated from ``solutions``."""
+    root = out / "nbgrader"
+    generate_assignment(solutions, root)
+    return root
+
+
+def units_of(subs: list[submissions.Submission]) -> list[Unit]:
+    """Every (student, notebook), students interleaved so workers share no student."""
+    return [Unit(s.student, step, s.notebooks.get(step)) for step in STEPS for s in subs]
+
+
+def autograde(
+    *,
+    submissions_dir: Path,
+    out: Path,
+    workers: int | None = None,
+    force: bool = False,
+    cell_timeout: int = CELL_TIMEOUT,
+    notebook_timeout: int = NOTEBOOK_TIMEOUT,
+    solutions: Path = SOLUTIONS,
+    on_unit: Callable[[Unit, results.NotebookResult, bool], None] = lambda u, r, s: None,
+) -> Batch:
+    """Grade every submission in ``submissions_dir`` into ``out``."""
+    started = time.monotonic()
+    out.mkdir(parents=True, exist_ok=True)
+    batch = Batch(out=out)
+    _reap_leftovers(out / "work")  # a killed earlier run may have left kernels behind
+    course_root = prepare(out, solutions)
+    subs = submissions.discover(submissions_dir, out / "incoming")
+    batch.problems = {s.student: s.problems for s in subs if s.problems}
+    _lay_out(course_root, subs)
+
+    todo, done = [], {}
+    for unit in units_of(subs):
+        path = result_path(out, unit.student, unit.notebook)
+        if path.exists() and not force:
+            done[unit] = results.NotebookResult.load(path)
+            batch.skipped += 1
+            on_unit(unit, done[unit], True)
+        else:
+            todo.append(unit)
+
+    def run(unit: Unit) -> results.NotebookResult:
+        result = grade_unit(
+            unit,
+            work=out / "work",
+            template=course_root,
+            cell_timeout=cell_timeout,
+            notebook_timeout=notebook_timeout,
+        )
+        result.save(result_path(out, unit.student, unit.notebook))
+        return result
+
+    with ThreadPoolExecutor(max_workers=max(1, workers or default_workers())) as pool:
+        futures = {pool.submit(run, unit): unit for unit in todo}
+        for future in as_completed(futures):
+            unit = futures[future]
+            done[unit] = future.result()
+            batch.graded += 1
+            on_unit(unit, done[unit], False)
+
+    batch.students = _assemble(subs, done)
+    gradebook.record(course_root, batch.students, out / "work")
+    write_reports(batch)
+    batch.seconds = time.monotonic() - started
+    return batch
+
+
+def _lay_out(course_root: Path, subs: list[submissions.Submission]) -> None:
+    """Copy each hand-in to ``submitted/<student>/mlflow_lab/`` as nbgrader keeps them."""
+    for sub in subs:
+        folder = course_root / "submitted" / sub.student / ASSIGNMENT
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+        for step, path in sub.notebooks.items():
+            shutil.copyfile(path, folder / f"{step}.ipynb")
+
+
+def _assemble(subs, done) -> list[results.StudentResult]:
+    students = []
+    for sub in subs:
+        notebooks = [done[u] for u in units_of([sub])]
+        students.append(results.StudentResult(student=sub.student, notebooks=notebooks))
+    return students
+
+
+def _reap_leftovers(work: Path) -> None:
+    if not work.exists():
+        return
+    for proc in processes_of(work):
+        with contextlib.suppress(Exception):
+            proc.kill()
+
+
+def max_points(solutions: Path = SOLUTIONS) -> dict[str, float]:
+    return {step: sum(p for _, p in grade_cells(solutions / f"{step}.ipynb")) for step in STEPS}
+
+
+def write_reports(batch: Batch, solutions: Path = SOLUTIONS) -> list[Path]:
+    """grades.csv, tests.csv, the class summary and each student's feedback."""
+    from grader.grading import feedback, reports
+
+    maxima = max_points(solutions)
+    written = [
+        reports.write_grades_csv(
+            batch.students, batch.out / "grades.csv", max_points_by_notebook=maxima
+        ),
+        reports.write_tests_csv(batch.students, batch.out / "tests.csv"),
+    ]
+    written += reports.write_summary(
+        batch.students, batch.out / "summary", max_points_by_notebook=maxima
+    )
+    written += feedback.write_all_feedback(
+        batch.students, batch.out / "feedback", max_points_by_notebook=maxima
+    )
+    return written

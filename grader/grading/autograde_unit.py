@@ -1,0 +1,37 @@
+"""Child process: nbgrader autograde of one student's one notebook, in its sandbox.
+
+The parent (``grading/unit.py``) starts this with the sandbox's environment, in its own
+process group, and kills the group when the notebook's time is up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from grader.grading.config import ASSIGNMENT, nbgrader_config
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--root", type=Path, required=True)
+    parser.add_argument("--student", required=True)
+    parser.add_argument("--notebook", required=True)
+    parser.add_argument("--cell-timeout", type=int, required=True)
+    args = parser.parse_args(argv)
+
+    from nbgrader.apps import NbGraderAPI
+
+    config = nbgrader_config(args.root, cell_timeout=args.cell_timeout)
+    config.CourseDirectory.notebook_id = args.notebook
+    result = NbGraderAPI(config=config).autograde(ASSIGNMENT, args.student, force=True, create=True)
+    print(result.get("log", ""))
+    if not result["success"]:
+        print(result.get("error", ""), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

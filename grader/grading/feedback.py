@@ -1,0 +1,182 @@
+"""One self-contained HTML feedback page per student, made from their result only.
+
+The page shows what the learner may see: scores, the reasons a notebook scored nothing, and
+each check's learner-facing report (``TestResult.message``). It never reads a notebook, so
+hidden test source cannot leak into it. Student names and messages are untrusted: every
+value is HTML-escaped, and a student name must be a safe file name before anything is
+written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from html import escape
+from pathlib import Path
+
+from grader.grading.reports import format_points
+from grader.grading.results import MISSING, NotebookResult, StudentResult
+from grader.lab.steps import STEPS
+
+#: Letters, digits and ``._-@`` (ASCII), not starting with a dot: a name that cannot climb
+#: out of the feedback folder, hide itself, or mean something to a shell or a URL.
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_\-@][A-Za-z0-9._\-@]*")
+_MAX_NAME = 200
+
+_CSS = """
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 60em; color: #222; }
+h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 2em; }
+table { border-collapse: collapse; width: 100%; }
+th, td { border: 1px solid #ccc; padding: .4em .6em; text-align: left; vertical-align: top; }
+th { background: #f3f3f3; }
+pre { white-space: pre-wrap; margin: 0; font-size: .9em; }
+.reason { color: #a40000; }
+.pass { color: #1a7f37; } .fail { color: #a40000; }
+"""
+
+
+def check_student_name(student: str) -> str:
+    """Return ``student`` if it is a safe file name, else raise :class:`ValueError`.
+
+    The name becomes ``<student>.html`` in the feedback folder; refusing a bad one beats
+    rewriting it, which could make two students share a page."""
+    if len(student) > _MAX_NAME or not _SAFE_NAME.fullmatch(student):
+        raise ValueError(
+            f"student name {student!r} is not a safe file name: use only ASCII letters, digits"
+            f" and '._-@', not starting with a dot, at most {_MAX_NAME} characters"
+        )
+    return student
+
+
+def _course_order(notebook: str) -> tuple[int, str]:
+    return (STEPS.index(notebook) if notebook in STEPS else len(STEPS), notebook)
+
+
+def _notebook_sections(
+    result: StudentResult, max_points_by_notebook: Mapping[str, float] | None
+) -> list[tuple[NotebookResult, float]]:
+    """The notebooks to show with the max each is out of: the result's own, or, when the
+    course's maxima are given, every course notebook (a lacking one shown as missing)."""
+    if max_points_by_notebook is None:
+        in_order = sorted(result.notebooks, key=lambda nb: _course_order(nb.notebook))
+        return [(nb, nb.max_score) for nb in in_order]
+    sections = [
+        (result.notebook(name) or NotebookResult(notebook=name, reason=MISSING), maximum)
+        for name, maximum in max_points_by_notebook.items()
+    ]
+    sections += [
+        (nb, nb.max_score) for nb in result.notebooks if nb.notebook not in max_points_by_notebook
+    ]
+    return sections
+
+
+def _test_rows(nb: NotebookResult) -> list[str]:
+    rows = []
+    for t in nb.tests:
+        mark = '<span class="pass">✅</span>' if t.passed else '<span class="fail">❌</span>'
+        report = f"<pre>{escape(t.message)}</pre>" if t.message else ""
+        if t.reason:
+            report += f'<p class="reason">{escape(t.reason)}</p>'
+        rows.append(
+            "<tr>"
+            f"<td><code>{escape(t.test_id)}</code></td>"
+            f"<td>{format_points(t.points)} / {format_points(t.max_points)}</td>"
+            f"<td>{mark}</td>"
+            f"<td>{report}</td>"
+            "</tr>"
+        )
+    return rows
+
+
+def render_feedback(
+    result: StudentResult, *, max_points_by_notebook: Mapping[str, float] | None = None
+) -> str:
+    """The feedback page as HTML text, from the fields of ``result`` only (see the module
+    docstring); every value from the result is escaped."""
+    sections = _notebook_sections(result, max_points_by_notebook)
+    total = sum(nb.score for nb, _ in sections)
+    maximum = sum(m for _, m in sections)
+    student = escape(result.student)
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        # Defence in depth: even a value that escaped escaping could run nothing.
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\';'
+        " style-src 'unsafe-inline'\">",
+        f"<title>Feedback for {student}</title>",
+        f"<style>{_CSS}</style>",
+        "</head>",
+        "<body>",
+        f"<h1>Feedback for {student}</h1>",
+        f"<p>Total: <strong>{format_points(total)} / {format_points(maximum)}</strong></p>",
+    ]
+    for nb, nb_max in sections:
+        parts.append("<section>")
+        parts.append(
+            f"<h2>{escape(nb.notebook)}: {format_points(nb.score)} / {format_points(nb_max)}</h2>"
+        )
+        if nb.reason:
+            parts.append(f'<p class="reason">Scored nothing: {escape(nb.reason)}</p>')
+        if nb.tests:
+            parts += [
+                "<table>",
+                "<thead><tr><th>Test</th><th>Points</th><th>Result</th><th>Report</th></tr>"
+                "</thead>",
+                "<tbody>",
+                *_test_rows(nb),
+                "</tbody>",
+                "</table>",
+            ]
+        else:
+            parts.append("<p>No tests were graded.</p>")
+        parts.append("</section>")
+    parts += ["</body>", "</html>"]
+    return "\n".join(parts) + "\n"
+
+
+def write_feedback(
+    result: StudentResult,
+    out_dir: Path,
+    *,
+    max_points_by_notebook: Mapping[str, float] | None = None,
+) -> Path:
+    """Write ``out_dir/<student>.html`` and return its path.
+
+    Without ``max_points_by_notebook`` the page shows the result's own notebooks and maxima;
+    with it (see :func:`grader.grading.reports.course_max_points`) it shows every course
+    notebook, out of the same max as the gradebook. Raises :class:`ValueError` for a student
+    name that is not a safe file name, before writing anything."""
+    name = check_student_name(result.student)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{name}.html"
+    text = render_feedback(result, max_points_by_notebook=max_points_by_notebook)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def write_all_feedback(
+    results: Iterable[StudentResult],
+    out_dir: Path,
+    *,
+    max_points_by_notebook: Mapping[str, float] | None = None,
+) -> list[Path]:
+    """Write every student's page; return the paths in student order.
+
+    All names are checked first, so a bad one stops the batch before any page is written
+    rather than half-way through. Names equal but for case are refused too: they would share
+    a page on a case-insensitive file system."""
+    ordered = sorted(results, key=lambda r: r.student)
+    seen: dict[str, str] = {}
+    for r in ordered:
+        check_student_name(r.student)
+        key = r.student.casefold()
+        if key in seen:
+            raise ValueError(
+                f"students {seen[key]!r} and {r.student!r} would share the page {r.student}.html"
+            )
+        seen[key] = r.student
+    return [
+        write_feedback(r, out_dir, max_points_by_notebook=max_points_by_notebook) for r in ordered
+    ]
