@@ -82,8 +82,17 @@ def lint(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def grade(session: nox.Session) -> None:
+    """Grade a class: nox -s grade -- SUBMISSIONS --out DIR [--workers N] [--force]."""
+    _preflight(session)
+    session.install(".")
+    session.run("grader", "autograde", *session.posargs)
+
+
+@nox.session(default=False)
 def release(session: nox.Session) -> None:
     """Regenerate the learner notebooks in course/ from solutions/ with nbgrader."""
+    _preflight(session)
     session.install(".")
     session.run("grader", "release", *session.posargs)
 

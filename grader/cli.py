@@ -61,12 +61,19 @@ def course(notebooks: Path | None, out: Path, kernel: str, cell_timeout: int, on
 
 
 @main.command()
-def release() -> None:
+@click.option(
+    "--check/--no-check",
+    default=True,
+    show_default=True,
+    help="Grade the solutions first and refuse to release if any loses a point.",
+)
+def release(check: bool) -> None:
     """Regenerate the learner notebooks in course/ from solutions/ with nbgrader."""
     from grader.grading.release import release as do_release
 
     try:
-        written = do_release()
+        with console.status("grading the solutions" if check else "generating"):
+            written = do_release(check=check)
     except GraderError as exc:
         console.print(f"[red]✗ Release failed.[/]\n{exc}")
         sys.exit(1)
@@ -102,6 +109,8 @@ def autograde(submissions, out, workers, force, cell_timeout, notebook_timeout) 
 
         def on_unit(unit, result, skipped) -> None:
             progress.advance(task)
+            if result.reason == "missing":
+                return  # listed once, per student, in the table below
             state = (
                 "skipped (already graded)" if skipped else f"{result.score:g}/{result.max_score:g}"
             )

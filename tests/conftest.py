@@ -32,3 +32,24 @@ def lab_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "lab-home"
     monkeypatch.setenv(LAB_HOME_VAR, str(home))
     return home
+
+
+@pytest.fixture(autouse=True)
+def _restore_mlflow_and_env(monkeypatch: pytest.MonkeyPatch):
+    """Lab code points MLflow (a process-wide setting) and os.environ at a lab home; put
+    both back after each test so no test sees another's store."""
+    import sys
+
+    for name in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI"):
+        monkeypatch.delenv(name, raising=False)
+    saved_env = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved_env)
+    if "mlflow" in sys.modules:
+        # MLflow has no public "unset": clear the two module globals set_*_uri wrote.
+        from mlflow.tracking._model_registry import utils as registry_utils
+        from mlflow.tracking._tracking_service import utils as tracking_utils
+
+        tracking_utils._tracking_uri = None
+        registry_utils._registry_uri = None

@@ -1,6 +1,6 @@
 """The facts each step's self-check and hidden tests assert, one module per step.
 
-A check is looked up by name on first use (``"data_prep"`` → ``grader.checks.data_prep``),
+A check is looked up by name on first use (``"data_prep.split"`` → ``grader.checks.data_prep``),
 gets the :class:`~grader.lab.Lab` and the learner's notebook variables, and returns a
 :class:`~grader.checks.report.Report`.
 """

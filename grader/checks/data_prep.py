@@ -16,11 +16,9 @@ EXPECTED_TYPES = {
 COMPLETE_ROWS = 342
 
 
-def data_prep(lab, learner: Learner) -> Report:
-    report = Report("Step 03 · prepare the data")
+def data(lab, learner: Learner) -> Report:
+    report = Report("Step 03 · clean and type the data")
     data = learner.get("data", report, expected="a DataFrame", hint="data = spark.read...")
-    train = learner.get("train", report, expected="a DataFrame", hint="train = splits[0]")
-    test = learner.get("test", report, expected="a DataFrame", hint="test = splits[1]")
     if data is not MISSING:
         types = dict(data.dtypes)
         report.add(
@@ -38,6 +36,14 @@ def data_prep(lab, learner: Learner) -> Report:
             found=f"{rows} rows",
             hint="data.dropna() removes the 2 penguins without measurements.",
         )
+    return report
+
+
+def split(lab, learner: Learner) -> Report:
+    report = Report("Step 03 · split 70/30")
+    data = learner.get("data", report, expected="a DataFrame", hint="data = spark.read...")
+    train = learner.get("train", report, expected="a DataFrame", hint="train = splits[0]")
+    test = learner.get("test", report, expected="a DataFrame", hint="test = splits[1]")
     if MISSING not in (data, train, test):
         n_train, n_test, total = train.count(), test.count(), data.count()
         report.add(

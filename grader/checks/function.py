@@ -43,13 +43,12 @@ def signature(lab, learner: Learner) -> Report:
 
 def lab_run(lab, learner: Learner) -> Report:
     report = Report("Step 05 · a run with maxIterations=10, regularization=0.2")
-    test = learner.get("test", report, expected="the test DataFrame", hint="Run the setup cell.")
     check_run(
         lab,
         report,
         10,
         0.2,
-        test=None if test is MISSING else test,
+        test=learner.optional("test"),
         step_hint="Call train_penguin_model(train, test, 10, 0.2).",
     )
     return report

@@ -30,3 +30,7 @@ class Learner:
                 hint=hint,
             )
         return value
+
+    def optional(self, name: str) -> Any:
+        """The variable ``name`` or None: for facts that can be checked without it."""
+        return self._namespace.get(name)

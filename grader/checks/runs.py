@@ -32,32 +32,33 @@ def _same(logged: str | None, value) -> bool:
         return False
 
 
-def check_run(
+def find_run(
     lab,
     report: Report,
     max_iter,
     reg_param,
     *,
-    test=None,
     step_hint: str,
     experiment_id: str | None = None,
 ):
-    """Add the facts of a run with these params: it exists, its metrics, its model.
-
-    Returns the run (or None). With ``test``, the logged accuracy must be what the logged
-    model scores on ``test``: metrics consistent with the model, not typed in.
-    """
+    """Add the fact "a finished run with these params exists"; return the newest or None."""
     runs = runs_with_params(lab, max_iter, reg_param, experiment_id=experiment_id)
-    found = report.add(
+    report.add(
         f"a finished run with maxIter={max_iter}, regParam={reg_param}",
         bool(runs),
         expected=f"params maxIter={max_iter}, regParam={reg_param} in {lab.experiment_name}",
         found=f"{len(runs)} such runs",
         hint=step_hint,
     )
-    if not found:
-        return None
-    run = runs[0]
+    return runs[0] if runs else None
+
+
+def check_outputs(report: Report, run, *, test=None) -> None:
+    """Add the facts of what a run made: three metrics in [0, 1] and a logged model.
+
+    With ``test``, the logged accuracy must be what the logged model scores on ``test``:
+    metrics consistent with the model, not typed in.
+    """
     metrics = run.data.metrics
     missing = [m for m in reference.METRICS if m not in metrics]
     report.add(
@@ -84,6 +85,24 @@ def check_run(
             found="the model does not load" if accuracy is None else f"{accuracy:.4f}",
             hint="Evaluate model.transform(test) and log what the evaluator returns.",
         )
+
+
+def check_run(
+    lab,
+    report: Report,
+    max_iter,
+    reg_param,
+    *,
+    test=None,
+    step_hint: str,
+    experiment_id: str | None = None,
+):
+    """Both: the run exists, and what it made is right. Returns the run (or None)."""
+    run = find_run(
+        lab, report, max_iter, reg_param, step_hint=step_hint, experiment_id=experiment_id
+    )
+    if run is not None:
+        check_outputs(report, run, test=test)
     return run
 
 

@@ -30,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     if not result["success"]:
         print(result.get("error", ""), file=sys.stderr)
         return 1
+    from grader.grading.outcomes import write_audit
+
+    write_audit(args.root, args.notebook)  # the kernel is gone: check the records now
     return 0
 
 

@@ -15,6 +15,7 @@ import nbformat
 
 from grader.grading import results as r
 from grader.grading.config import ASSIGNMENT
+from grader.grading.outcomes import read_audit
 from grader.grading.preprocessors.survive_dead_kernel import KERNEL_DIED
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -43,15 +44,32 @@ def unscored(source: Path, reason: str) -> r.NotebookResult:
     )
 
 
+def first_failure(report_text: str) -> str:
+    """The first failed fact of a check's report, in one line: the per-test reason."""
+    lines = [line.strip() for line in report_text.splitlines()]
+    for i, line in enumerate(lines):
+        if line.startswith("FAIL"):
+            detail = {
+                key: rest.strip()
+                for key, _, rest in (entry.partition(":") for entry in lines[i + 1 : i + 3])
+                if key in ("expected", "found")
+            }
+            what = line[len("FAIL") :].strip()
+            if detail:
+                return f"{what}: expected {detail.get('expected', '?')}, found {detail.get('found', '?')}"
+            return what
+    return "check failed"
+
+
 def _message(outputs: list) -> tuple[str, str]:
     """(message, reason) for a test cell from its outputs."""
     for out in outputs:
         if out.get("output_type") != "error":
             continue
         ename = out.get("ename", "")
-        if ename == "SelfCheckFailed":
-            text = ANSI.sub("", "\n".join(out.get("traceback", [])))
-            return text[:MAX_MESSAGE], ""
+        if ename == "SelfCheckFailed":  # its value is the report; never use a traceback
+            text = ANSI.sub("", out.get("evalue", ""))
+            return text[:MAX_MESSAGE], first_failure(text)
         if ename == "CellTimeoutError":
             return "The cell did not finish in time.", r.TIMED_OUT
         if ename == KERNEL_DIED:
@@ -78,15 +96,21 @@ def collect(unit_root: Path, student: str, source: Path) -> r.NotebookResult:
         except MissingEntry:
             return unscored(source, r.KERNEL_DIED)
         scores = {g.name: (float(g.score or 0.0), float(g.max_score)) for g in submitted.grades}
+    audit = read_audit(unit_root)
     result = r.NotebookResult(notebook=name)
     for grade_id, points in grade_cells(source):
         score, max_score = scores.get(grade_id, (0.0, points))
         cell = cells.get(grade_id)
         message, reason = _message(cell.get("outputs", []) if cell else [])
+        outcome = audit.get(grade_id)
+        if score > 0 and outcome is not None and not outcome["passed"]:
+            # Passed in the kernel, but the records say otherwise: the records win.
+            score, message = 0.0, outcome["report"][:MAX_MESSAGE]
+            reason = f"{r.NOT_CONFIRMED}: {first_failure(outcome['report'])}"
         result.tests.append(
             r.TestResult(grade_id, score, max_score, score >= max_score > 0, message, reason)
         )
-    reasons = {t.reason for t in result.tests if t.reason}
+    reasons = {t.reason for t in result.tests if t.reason in (r.TIMED_OUT, r.KERNEL_DIED)}
     if result.score == 0 and reasons:
         result.reason = sorted(reasons)[0]
     return result

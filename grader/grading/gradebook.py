@@ -7,6 +7,7 @@ would lose updates); this is the one writer of the class's gradebook, run after 
 from __future__ import annotations
 
 import shutil
+import warnings
 from pathlib import Path
 
 from grader.grading.config import ASSIGNMENT
@@ -16,11 +17,17 @@ from grader.grading.results import StudentResult
 def record(course_root: Path, results: list[StudentResult], work: Path) -> None:
     """Scores into ``course_root/gradebook.db``; autograded notebooks beside them."""
     from nbgrader.api import Gradebook, MissingEntry
+    from sqlalchemy.exc import SAWarning
 
-    with Gradebook(f"sqlite:///{course_root / 'gradebook.db'}") as gb:
+    with warnings.catch_warnings(), Gradebook(f"sqlite:///{course_root / 'gradebook.db'}") as gb:
+        # nbgrader's own add_submission trips SQLAlchemy autoflush warnings: not ours to fix.
+        warnings.simplefilter("ignore", SAWarning)
         for student in results:
             gb.update_or_create_student(student.student)
-            gb.update_or_create_submission(ASSIGNMENT, student.student)
+            try:
+                gb.find_submission(ASSIGNMENT, student.student)
+            except MissingEntry:
+                gb.add_submission(ASSIGNMENT, student.student)
             for notebook in student.notebooks:
                 for test in notebook.tests:
                     try:

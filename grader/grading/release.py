@@ -41,8 +41,56 @@ def generate_assignment(solutions: Path, course_root: Path) -> Path:
     return course_root / "release" / ASSIGNMENT
 
 
-def release(*, solutions: Path = SOLUTIONS, course: Path = COURSE) -> list[Path]:
-    """Regenerate the learner notebooks in ``course`` from ``solutions``."""
+def verify_solutions(solutions: Path = SOLUTIONS, *, workers: int = 2) -> list[str]:
+    """Grade every solution notebook as if a student handed it in; return what fell short.
+
+    A release whose own solutions do not get full marks would grade the class wrongly.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from grader.grading.config import CELL_TIMEOUT, NOTEBOOK_TIMEOUT
+    from grader.grading.unit import Unit, grade_unit
+
+    with tempfile.TemporaryDirectory(prefix="release-check-") as tmp:
+        root = Path(tmp) / "nbgrader"
+        generate_assignment(solutions, root)
+        units = [Unit("solution", p.stem, p) for p in sorted(solutions.glob("*.ipynb"))]
+
+        def grade(unit: Unit):
+            return grade_unit(
+                unit,
+                work=Path(tmp) / "work",
+                template=root,
+                cell_timeout=CELL_TIMEOUT,
+                notebook_timeout=NOTEBOOK_TIMEOUT,
+            )
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            graded = list(pool.map(grade, units))
+    return [
+        f"{result.notebook} / {test.test_id}: {test.points:g} of {test.max_points:g} points"
+        + (f" ({test.reason})" if test.reason else "")
+        for result in graded
+        for test in result.tests
+        if test.points < test.max_points
+    ]
+
+
+def release(
+    *, solutions: Path = SOLUTIONS, course: Path = COURSE, check: bool = True
+) -> list[Path]:
+    """Regenerate the learner notebooks in ``course`` from ``solutions``.
+
+    With ``check`` (the default), first grade the solutions and refuse, changing nothing,
+    when any of them loses a point.
+    """
+    if check:
+        failures = verify_solutions(solutions)
+        if failures:
+            raise GraderError(
+                "Not released: the solutions do not pass their own tests, so course/ is "
+                "left as it was. Fix these first:\n  " + "\n  ".join(failures)
+            )
     with tempfile.TemporaryDirectory(prefix="nbgrader-") as tmp:
         released = generate_assignment(solutions, Path(tmp))
         course.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,8 @@ MISSING = "missing"
 TIMED_OUT = "timed out"
 KERNEL_DIED = "kernel died"
 UNREADABLE = "could not be read"
+#: A test that passed in the kernel but whose facts the lab's records contradict.
+NOT_CONFIRMED = "not confirmed by the lab's records"
 
 
 @dataclass

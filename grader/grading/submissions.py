@@ -35,7 +35,7 @@ class Submission:
 
 
 def student_name(raw: str) -> str:
-    if not SAFE_STUDENT.match(raw):
+    if not SAFE_STUDENT.fullmatch(raw):
         raise ValueError(
             f"{raw!r} is not a usable student id: use letters, digits and ._-@ "
             "(at most 64, not starting with a dot)."
@@ -55,7 +55,9 @@ def discover(submissions: Path, staging: Path) -> list[Submission]:
         try:
             student = student_name(raw)
         except ValueError as exc:
-            found.setdefault(raw, Submission(student=_slug(raw))).problems.append(str(exc))
+            # Kept, under a safe name of its own, so the student still gets a row.
+            slug = _unique(_slug(raw), found)
+            found[slug] = Submission(student=slug, problems=[str(exc)])
             continue
         sub = found.setdefault(student, Submission(student=student))
         if entry.is_symlink():
@@ -74,12 +76,24 @@ def discover(submissions: Path, staging: Path) -> list[Submission]:
 
 
 def _slug(raw: str) -> str:
-    return re.sub(r"[^A-Za-z0-9@._-]", "_", raw).lstrip(".")[:64] or "unnamed"
+    return re.sub(r"[^A-Za-z0-9@_-]", "_", raw).lstrip("-")[:56] or "unnamed"
+
+
+def _unique(name: str, taken: dict) -> str:
+    candidate, n = name, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{name}-{n}"
+    return candidate
 
 
 def _collect(folder: Path, sub: Submission) -> None:
     """Find the step notebooks anywhere under ``folder`` (preferring ``mlflow_lab/``)."""
-    for path in sorted(folder.rglob("*.ipynb"), key=lambda p: (ASSIGNMENT not in p.parts, p)):
+
+    def preferred(path: Path) -> tuple[bool, Path]:
+        return ASSIGNMENT not in path.relative_to(folder).parts, path
+
+    for path in sorted(folder.rglob("*.ipynb"), key=preferred):
         if ".ipynb_checkpoints" in path.parts or path.is_symlink():
             continue
         if path.stem in STEPS and path.stem not in sub.notebooks:

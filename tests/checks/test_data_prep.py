@@ -13,7 +13,7 @@ from grader.exceptions import CheckFailed
 
 def test_empty_namespace_names_data_train_and_test() -> None:
     with pytest.raises(CheckFailed) as info:  # not a NameError
-        run_check(SimpleNamespace(), "data_prep", namespace={}, show=False)
+        run_check(SimpleNamespace(), "data_prep.split", namespace={}, show=False)
     text = str(info.value)
     for name in ("data", "train", "test"):
         assert f"FAIL  `{name}` exists" in text
@@ -22,6 +22,8 @@ def test_empty_namespace_names_data_train_and_test() -> None:
 
 
 def test_only_missing_variables_are_reported() -> None:
-    report = load("data_prep")(SimpleNamespace(), Learner({"train": object(), "test": object()}))
+    report = load("data_prep.split")(
+        SimpleNamespace(), Learner({"train": object(), "test": object()})
+    )
     assert [r.what for r in report.results] == ["`data` exists"]
     assert not report.passed

@@ -8,6 +8,7 @@ demo class: ``python -m tests.grading.make_submissions OUT``.
 from __future__ import annotations
 
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -64,6 +65,14 @@ def learner_notebook(step: str, *, solved: bool = True, edit: tuple[str, str] | 
     return notebook
 
 
+def with_cell(step: str, cell_id: str, source: str):
+    """A solved notebook whose exercise ``cell_id`` holds ``source`` instead (a fault)."""
+    notebook = learner_notebook(step)
+    cell = next(c for c in notebook.cells if c.id == cell_id)
+    cell.source = source
+    return notebook
+
+
 def write_student(root: Path, student: str, notebooks: dict[str, object]) -> Path:
     folder = root / student / "mlflow_lab"
     folder.mkdir(parents=True, exist_ok=True)
@@ -87,11 +96,13 @@ def with_mistake(name: str) -> dict[str, object]:
 
 def zip_student(root: Path, student: str, notebooks: dict[str, object]) -> Path:
     """The LMS way: ``<student>.zip`` holding the notebooks in a folder of its own."""
-    staging = write_student(root / ".staging", student, notebooks)
     archive = root / f"{student}.zip"
-    with zipfile.ZipFile(archive, "w") as zf:
-        for path in sorted(staging.glob("*.ipynb")):
-            zf.write(path, f"submission/{path.name}")
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="zip-") as tmp:
+        staging = write_student(Path(tmp), student, notebooks)
+        with zipfile.ZipFile(archive, "w") as zf:
+            for path in sorted(staging.glob("*.ipynb")):
+                zf.write(path, f"submission/{path.name}")
     return archive
 
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 
+import nbformat
+import pytest
+
+from grader.exceptions import GraderError
 from grader.grading.release import COURSE, SOLUTIONS, release
 
 
 def test_course_is_generated_from_solutions(tmp_path):
-    written = release(solutions=SOLUTIONS, course=tmp_path)
+    written = release(solutions=SOLUTIONS, course=tmp_path, check=False)
     assert [p.name for p in written] == sorted(p.name for p in COURSE.glob("*.ipynb"))
     for path in written:
         generated = json.loads(path.read_text(encoding="utf-8"))
@@ -23,3 +27,20 @@ def test_learner_notebooks_hide_solutions_and_hidden_tests():
         text = path.read_text(encoding="utf-8")
         assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text, path.name
         assert "hidden_call" not in text and "endpoint.others" not in text, path.name
+
+
+@pytest.mark.slow
+def test_release_refuses_solutions_that_fail_their_tests(tmp_path):
+    solutions = tmp_path / "solutions"
+    solutions.mkdir()
+    notebook = nbformat.read(SOLUTIONS / "01_provision.ipynb", as_version=4)
+    connect = next(c for c in notebook.cells if c.id == "connect")
+    connect.source = "w = lab.workspace_client()\nme = None"
+    nbformat.write(notebook, solutions / "01_provision.ipynb")
+    course = tmp_path / "course"
+    course.mkdir()
+    (course / "kept.ipynb").write_text("{}")
+    with pytest.raises(GraderError) as info:
+        release(solutions=solutions, course=course)
+    assert "01_provision / check_connect: 0 of 1 points" in str(info.value)
+    assert [p.name for p in course.iterdir()] == ["kept.ipynb"]  # nothing lost
