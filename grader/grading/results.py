@@ -1,6 +1,6 @@
 """What grading found, as plain data: per test cell, per notebook, per student.
 
-A worker writes one student's :class:`StudentResult` as JSON next to their work; reports,
+A worker writes each unit's :class:`NotebookResult` as JSON when the unit ends; reports,
 feedback and the gradebook are all made from these files, so a batch can be resumed and
 re-reported without grading anyone again.
 """
@@ -83,14 +83,3 @@ class StudentResult:
 
     def notebook(self, name: str) -> NotebookResult | None:
         return next((n for n in self.notebooks if n.notebook == name), None)
-
-    def save(self, path: Path) -> None:
-        tmp = path.with_suffix(".part")
-        tmp.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
-        tmp.replace(path)  # a result file is whole or absent: it marks the student done
-
-    @classmethod
-    def load(cls, path: Path) -> StudentResult:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        notebooks = [NotebookResult._from_dict(n) for n in raw["notebooks"]]
-        return cls(student=raw["student"], notebooks=notebooks, seconds=raw.get("seconds", 0.0))

@@ -148,7 +148,7 @@ def test_gradebook_feedback_and_summary(graded):
     with Gradebook(f"sqlite:///{out / 'nbgrader' / 'gradebook.db'}") as gb:
         assert gb.find_submission("mlflow_lab", "alice").score == COURSE_MAX
         assert gb.find_submission("mlflow_lab", "bob").score == 0
-    page = (out / "feedback" / "s1-no-dropna.html").read_text(encoding="utf-8")
+    page = (out / "feedback" / "no-dropna.html").read_text(encoding="utf-8")
     assert "incomplete rows dropped" in page and "hint" in page
     for html in (out / "feedback").glob("*.html"):
         text = html.read_text(encoding="utf-8")
