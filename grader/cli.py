@@ -38,7 +38,7 @@ def main() -> None:
 @click.option("--only", multiple=True, help="Run only these notebooks (e.g. 01_provision).")
 def course(notebooks: Path | None, out: Path, kernel: str, cell_timeout: int, only) -> None:
     """Run the seven notebooks of the course in order on the local backend."""
-    from grader.course import SOLUTIONS, run_course
+    from grader.course import run_course
     from grader.lab.java import require_java
     from grader.summary import summarize
 
@@ -46,7 +46,7 @@ def course(notebooks: Path | None, out: Path, kernel: str, cell_timeout: int, on
         require_java()
         with console.status("starting") as status:
             run = run_course(
-                notebooks=notebooks or SOLUTIONS,
+                notebooks=notebooks,
                 out=out.resolve(),
                 kernel=kernel,
                 cell_timeout=cell_timeout,

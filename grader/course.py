@@ -19,9 +19,6 @@ from grader.lab.home import LabHome
 from grader.lab.quiet import OFFLINE_ENV, QUIET_ENV
 from grader.lab.steps import STEPS
 
-REPO = Path(__file__).resolve().parent.parent
-SOLUTIONS = REPO / "solutions" / "mlflow_lab"
-
 
 @dataclass
 class NotebookResult:
@@ -98,16 +95,21 @@ def _describe_cell(executed: Path, exec_count: int) -> str:
 
 def run_course(
     *,
-    notebooks: Path = SOLUTIONS,
-    out: Path = REPO / "build" / "course",
+    notebooks: Path | None = None,
+    out: Path | None = None,
     kernel: str = "python3",
     cell_timeout: int = 600,
     only: list[str] | None = None,
     on_start: Callable[[int, str], None] = lambda i, name: None,
     on_done: Callable[[NotebookResult], None] = lambda result: None,
 ) -> CourseRun:
-    """Run the course's notebooks in order in a fresh lab home under ``out``."""
+    """Run the course's notebooks in order in a fresh lab home under ``out``
+    (default: the solutions, into ``build/course`` of the checkout)."""
     from grader.lab import serving
+    from grader.paths import course_repo, solutions_dir
+
+    notebooks = notebooks or solutions_dir()
+    out = out or course_repo() / "build" / "course"
 
     out.mkdir(parents=True, exist_ok=True)
     run = CourseRun(home=fresh_home(out / "lab-home"), out=out)

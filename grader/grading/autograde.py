@@ -21,9 +21,10 @@ from grader.grading import gradebook, results, submissions
 from grader.grading.collect import grade_cells
 from grader.grading.config import ASSIGNMENT, CELL_TIMEOUT, NOTEBOOK_TIMEOUT
 from grader.grading.isolation import processes_of
-from grader.grading.release import SOLUTIONS, generate_assignment
+from grader.grading.release import generate_assignment
 from grader.grading.unit import Unit, grade_unit
 from grader.lab.steps import STEPS
+from grader.paths import solutions_dir
 
 
 @dataclass
@@ -70,11 +71,12 @@ def autograde(
     force: bool = False,
     cell_timeout: int = CELL_TIMEOUT,
     notebook_timeout: int = NOTEBOOK_TIMEOUT,
-    solutions: Path = SOLUTIONS,
+    solutions: Path | None = None,
     on_unit: Callable[[Unit, results.NotebookResult, bool], None] = lambda u, r, s: None,
 ) -> Batch:
     """Grade every submission in ``submissions_dir`` into ``out``."""
     started = time.monotonic()
+    solutions = solutions or solutions_dir()
     out.mkdir(parents=True, exist_ok=True)
     batch = Batch(out=out)
     _reap_leftovers(out / "work")  # a killed earlier run may have left kernels behind
@@ -114,7 +116,7 @@ def autograde(
 
     batch.students = _assemble(subs, done)
     gradebook.record(course_root, batch.students, out / "work")
-    write_reports(batch)
+    write_reports(batch, solutions)
     batch.seconds = time.monotonic() - started
     return batch
 
@@ -146,11 +148,12 @@ def _reap_leftovers(work: Path) -> None:
             proc.kill()
 
 
-def max_points(solutions: Path = SOLUTIONS) -> dict[str, float]:
+def max_points(solutions: Path | None = None) -> dict[str, float]:
+    solutions = solutions or solutions_dir()
     return {step: sum(p for _, p in grade_cells(solutions / f"{step}.ipynb")) for step in STEPS}
 
 
-def write_reports(batch: Batch, solutions: Path = SOLUTIONS) -> list[Path]:
+def write_reports(batch: Batch, solutions: Path | None = None) -> list[Path]:
     """grades.csv, tests.csv, the class summary and each student's feedback."""
     from grader.grading import feedback, reports
 

@@ -15,10 +15,6 @@ from pathlib import Path
 from grader.exceptions import GraderError
 from grader.grading.config import ASSIGNMENT, nbgrader_config
 
-REPO = Path(__file__).resolve().parents[2]
-SOLUTIONS = REPO / "solutions" / ASSIGNMENT
-COURSE = REPO / "course" / ASSIGNMENT
-
 
 def generate_assignment(solutions: Path, course_root: Path) -> Path:
     """Run nbgrader ``generate_assignment`` on ``solutions`` in the nbgrader course folder
@@ -41,7 +37,7 @@ def generate_assignment(solutions: Path, course_root: Path) -> Path:
     return course_root / "release" / ASSIGNMENT
 
 
-def verify_solutions(solutions: Path = SOLUTIONS, *, workers: int = 2) -> list[str]:
+def verify_solutions(solutions: Path, *, workers: int = 2) -> list[str]:
     """Grade every solution notebook as if a student handed it in; return what fell short.
 
     A release whose own solutions do not get full marks would grade the class wrongly.
@@ -77,13 +73,17 @@ def verify_solutions(solutions: Path = SOLUTIONS, *, workers: int = 2) -> list[s
 
 
 def release(
-    *, solutions: Path = SOLUTIONS, course: Path = COURSE, check: bool = True
+    *, solutions: Path | None = None, course: Path | None = None, check: bool = True
 ) -> list[Path]:
     """Regenerate the learner notebooks in ``course`` from ``solutions``.
 
     With ``check`` (the default), first grade the solutions and refuse, changing nothing,
     when any of them loses a point.
     """
+    from grader.paths import course_dir, solutions_dir
+
+    solutions = solutions or solutions_dir()
+    course = course or course_dir()
     if check:
         failures = verify_solutions(solutions)
         if failures:

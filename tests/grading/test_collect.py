@@ -15,8 +15,8 @@ from grader.grading import results as r
 from grader.grading.collect import MAX_MESSAGE, _message, collect, grade_cells, unscored
 from grader.grading.config import ASSIGNMENT
 from grader.grading.preprocessors.survive_dead_kernel import KERNEL_DIED, _died
-from grader.grading.release import COURSE, SOLUTIONS
 from grader.lab.steps import STEPS
+from tests.notebooks.conftest import COURSE, SOLUTIONS
 
 HIDDEN_LINE = 'lab.check("function.hidden_call")'
 

@@ -7,7 +7,7 @@ import pytest
 from grader.checks.registry import CHECKS
 from grader.grading.collect import grade_cells
 from grader.grading.outcomes import OUTCOMES, audit
-from grader.grading.release import SOLUTIONS
+from tests.notebooks.conftest import SOLUTIONS
 
 
 @pytest.mark.parametrize("notebook", sorted(OUTCOMES))

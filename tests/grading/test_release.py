@@ -8,7 +8,8 @@ import nbformat
 import pytest
 
 from grader.exceptions import GraderError
-from grader.grading.release import COURSE, SOLUTIONS, release
+from grader.grading.release import release
+from tests.notebooks.conftest import COURSE, SOLUTIONS
 
 
 def test_course_is_generated_from_solutions(tmp_path):
