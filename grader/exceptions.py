@@ -40,6 +40,10 @@ class EndpointError(GraderError):
     """A serving endpoint that did not start or did not answer."""
 
 
+class EndpointConfigError(GraderError, ValueError):
+    """An endpoint name, config or query the local backend cannot serve; says the rule."""
+
+
 class PortInUseError(EndpointError):
     """The port an endpoint should listen on is taken."""
 

@@ -30,8 +30,8 @@ from databricks.sdk.service._internal import Wait
 
 from grader.config import Settings
 from grader.exceptions import (
+    EndpointConfigError,
     EndpointError,
-    GraderError,
     PortInUseError,
     ResourceConflict,
     ResourceNotFound,
@@ -39,9 +39,9 @@ from grader.exceptions import (
 from grader.lab.home import LabHome
 from grader.lab.java import require_java
 from grader.lab.records import RecordStore
+from grader.lab.spark import FAST_JVM_FLAGS
 
 _NAME_RULE = re.compile(r"[A-Za-z0-9_-]+")  # Databricks' rule for endpoint names
-_JVM_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"  # a JVM that starts fast
 _LOG_TAIL = 30  # log lines quoted when an endpoint fails to start
 _STOP_GRACE = 10.0  # seconds between SIGTERM and SIGKILL
 _POLL = 0.5  # seconds between two /ping probes
@@ -58,10 +58,6 @@ _STATES = {
 #: Popen objects of the endpoints this interpreter started: they give the exit code of a
 #: process that died and reap it (no zombie). Another kernel's endpoints are found by pid.
 _children: dict[int, subprocess.Popen] = {}
-
-
-class EndpointConfigError(GraderError, ValueError):
-    """An endpoint name, config or query the local backend cannot serve; says the rule."""
 
 
 def _http() -> requests.Session:
@@ -346,7 +342,7 @@ class ServingEndpointsAPI:
             "SPARK_LOCAL_DIRS": str(self.home.spark),
             "PYSPARK_PYTHON": sys.executable,
             "PYSPARK_SUBMIT_ARGS": f"--driver-memory {self.settings.spark_memory} pyspark-shell",
-            "JAVA_TOOL_OPTIONS": _JVM_OPTIONS,
+            "JAVA_TOOL_OPTIONS": FAST_JVM_FLAGS,
             "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false",  # keeps the log's tail readable
             "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
         }

@@ -27,9 +27,15 @@ from databricks.sdk.service.serving import (
 )
 
 from grader.config import Settings
-from grader.exceptions import EndpointError, PortInUseError, ResourceConflict, ResourceNotFound
+from grader.exceptions import (
+    EndpointConfigError,
+    EndpointError,
+    PortInUseError,
+    ResourceConflict,
+    ResourceNotFound,
+)
 from grader.lab.home import LabHome
-from grader.lab.serving import EndpointConfigError, ServingEndpointsAPI, stop_all
+from grader.lab.serving import ServingEndpointsAPI, stop_all
 
 MODEL = "Penguin Predictor"
 FEATURES = ["Island", "CulmenLength", "CulmenDepth", "FlipperLength", "BodyMass"]
