@@ -8,7 +8,6 @@ regrading anyone or losing a grade.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import time
@@ -20,7 +19,7 @@ from pathlib import Path
 from grader.grading import gradebook, results, submissions
 from grader.grading.collect import grade_cells
 from grader.grading.config import ASSIGNMENT, CELL_TIMEOUT, NOTEBOOK_TIMEOUT
-from grader.grading.isolation import processes_of
+from grader.grading.isolation import kill_processes_of
 from grader.grading.release import generate_assignment
 from grader.grading.unit import Unit, grade_unit
 from grader.lab.steps import STEPS
@@ -79,7 +78,7 @@ def autograde(
     solutions = solutions or solutions_dir()
     out.mkdir(parents=True, exist_ok=True)
     batch = Batch(out=out)
-    _reap_leftovers(out / "work")  # a killed earlier run may have left kernels behind
+    kill_processes_of(out / "work")  # a killed earlier run may have left kernels behind
     course_root = prepare(out, solutions)
     subs = submissions.discover(submissions_dir, out / "incoming")
     batch.problems = {s.student: s.problems for s in subs if s.problems}
@@ -138,14 +137,6 @@ def _assemble(subs, done) -> list[results.StudentResult]:
         notebooks = [done[u] for u in units_of([sub])]
         students.append(results.StudentResult(student=sub.student, notebooks=notebooks))
     return students
-
-
-def _reap_leftovers(work: Path) -> None:
-    if not work.exists():
-        return
-    for proc in processes_of(work):
-        with contextlib.suppress(Exception):
-            proc.kill()
 
 
 def max_points(solutions: Path | None = None) -> dict[str, float]:

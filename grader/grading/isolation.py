@@ -92,7 +92,12 @@ def reap(sandbox: Sandbox) -> list[int]:
     # A damaged record must not keep processes alive: whatever stop_all misses dies below.
     with contextlib.suppress(Exception):
         serving.stop_all(sandbox.lab_home)
-    procs = processes_of(sandbox.root)
+    return kill_processes_of(sandbox.root)
+
+
+def kill_processes_of(folder: Path) -> list[int]:
+    """Kill every live process that names ``folder`` and wait for them; return their pids."""
+    procs = processes_of(folder)
     for proc in procs:
         with contextlib.suppress(psutil.Error):
             proc.kill()
