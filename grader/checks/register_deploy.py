@@ -17,16 +17,9 @@ OTHER_PENGUINS = [
 ]  # fmt: skip
 
 
-def _latest_version():
-    import mlflow
-
-    versions = mlflow.MlflowClient().search_model_versions(f"name='{reference.MODEL_NAME}'")
-    return max(versions, key=lambda v: int(v.version)) if versions else None
-
-
 def register(lab, learner: Learner) -> Report:
     report = Report('Step 06 · register the model as "Penguin Predictor"')
-    version = _latest_version()
+    version = reference.latest_version()
     report.add(
         'a registered model named "Penguin Predictor"',
         version is not None,
@@ -62,7 +55,7 @@ def _endpoint_facts(lab, report: Report):
         found=state or "no endpoint",
         hint="w.serving_endpoints.create_and_wait(name='predict-penguin', config=...)",
     )
-    version = _latest_version()
+    version = reference.latest_version()
     if endpoint is not None and version is not None:
         served = [
             (e.entity_name, str(e.entity_version)) for e in (endpoint.config.served_entities or [])
@@ -106,7 +99,7 @@ def other_penguins(lab, learner: Learner) -> Report:
 
     report = Report("Step 06 · the endpoint for other penguins")
     endpoint = _endpoint_facts(lab, report)
-    version = _latest_version()
+    version = reference.latest_version()
     if endpoint is None or version is None:
         return report
     try:

@@ -71,14 +71,7 @@ class Lab:
             return
         except ResourceNotFound:
             pass
-        import mlflow
-
-        versions = mlflow.MlflowClient().search_model_versions(f"name='{reference.MODEL_NAME}'")
-        version = (
-            max(versions, key=lambda v: int(v.version))
-            if versions
-            else reference.register_latest(self.experiment_id)
-        )
+        version = reference.latest_version() or reference.register_latest(self.experiment_id)
         w.serving_endpoints.create_and_wait(
             reference.ENDPOINT_NAME, config=reference.endpoint_config(version.version)
         )

@@ -208,6 +208,14 @@ def register_latest(experiment_id: str):
     return mlflow.register_model(model_uri, MODEL_NAME)
 
 
+def latest_version():
+    """The newest registered version of "Penguin Predictor", or None."""
+    import mlflow
+
+    versions = mlflow.MlflowClient().search_model_versions(f"name='{MODEL_NAME}'")
+    return max(versions, key=lambda v: int(v.version)) if versions else None
+
+
 def endpoint_config(version: str):
     from databricks.sdk.service.serving import EndpointCoreConfigInput, ServedEntityInput
 
