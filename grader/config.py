@@ -14,6 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+#: The languages the course speaks: its markdown editions and its self-check messages.
+LANGUAGES = ("en", "ko")
+
+
 def _setting(env: str, default: str, doc: str, *, secret: bool = False) -> dataclasses.Field:
     """Declare one setting: where it comes from, its default and what it is for."""
     return field(default=default, metadata={"env": env, "doc": doc, "secret": secret})
@@ -45,6 +49,16 @@ class Settings:
     user: str = _setting(
         "MLFLOW_LAB_USER", "", "The learner's user name on the local backend (default: login)."
     )
+    language: str = _setting(
+        "MLFLOW_LAB_LANG",
+        "en",
+        "Language of the self-check messages: 'en' (English) or 'ko' (Korean).",
+    )
+    ui_url: str = _setting(
+        "MLFLOW_LAB_UI_URL",
+        "http://127.0.0.1:5000",
+        "Address of the MLflow UI the notebooks link your runs to (`nox -s mlflow-ui`).",
+    )
     seed: str = _setting("MLFLOW_LAB_SEED", "42", "Seed of the restored train/test split.")
     spark_cores: str = _setting(
         "MLFLOW_LAB_SPARK_CORES", "2", "Cores of the local 'cluster' (Spark local[N])."
@@ -56,6 +70,12 @@ class Settings:
         "MLFLOW_LAB_ENDPOINT_TIMEOUT",
         "180",
         "Seconds a local serving endpoint may take to answer /ping.",
+    )
+    tuning: str = _setting(
+        "MLFLOW_LAB_TUNING",
+        "on",
+        "'on': Spark and endpoints start fast (UI off, C1 JIT, few partitions); 'off': their "
+        "defaults, the benchmark's baseline.",
     )
 
     @classmethod
@@ -93,6 +113,25 @@ class Settings:
     @property
     def endpoint_timeout_seconds(self) -> float:
         return float(self._int("endpoint_timeout"))
+
+    @property
+    def lang(self) -> str:
+        """The self-check language, checked: a typo fails here with the variable's name."""
+        if self.language not in LANGUAGES:
+            from grader.exceptions import ConfigError
+
+            raise ConfigError(
+                f"MLFLOW_LAB_LANG={self.language!r}: set it to one of {', '.join(LANGUAGES)}."
+            )
+        return self.language
+
+    @property
+    def tuned(self) -> bool:
+        if self.tuning not in ("on", "off"):
+            from grader.exceptions import ConfigError
+
+            raise ConfigError(f"MLFLOW_LAB_TUNING={self.tuning!r}: set it to 'on' or 'off'.")
+        return self.tuning == "on"
 
     def _int(self, name: str) -> int:
         raw = getattr(self, name)

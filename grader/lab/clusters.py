@@ -191,6 +191,7 @@ class ClustersAPI:
             cores=self._settings.cores,
             memory=self._settings.spark_memory,
             spark_conf=record.get("spark_conf"),
+            tuned=self._settings.tuned,
         )
 
     def _record(self, cluster_id: str) -> dict[str, Any]:

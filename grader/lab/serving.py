@@ -342,7 +342,7 @@ class ServingEndpointsAPI:
             "SPARK_LOCAL_DIRS": str(self.home.spark),
             "PYSPARK_PYTHON": sys.executable,
             "PYSPARK_SUBMIT_ARGS": f"--driver-memory {self.settings.spark_memory} pyspark-shell",
-            "JAVA_TOOL_OPTIONS": FAST_JVM_FLAGS,
+            **({"JAVA_TOOL_OPTIONS": FAST_JVM_FLAGS} if self.settings.tuned else {}),
             "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false",  # keeps the log's tail readable
             "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
         }

