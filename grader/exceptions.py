@@ -58,3 +58,18 @@ class CheckFailed(AssertionError):
 
 class CourseRunError(GraderError):
     """A notebook of the headless course run failed; the message names notebook and cell."""
+
+
+class WorkspaceAuthError(ConfigError):
+    """No usable Databricks credentials, or the workspace refused them; says what to set."""
+
+    def _render_traceback_(self) -> list[str]:  # IPython shows the message, not a traceback
+        return ["\x1b[31mCannot use the Databricks workspace:\x1b[0m", *str(self).splitlines()]
+
+
+class WorkspaceStateError(GraderError):
+    """A workspace resource (cluster, run, endpoint) failed or did not reach its state in
+    time; the message names the resource and its last state."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"\x1b[31m{type(self).__name__}:\x1b[0m", *str(self).splitlines()]
