@@ -83,6 +83,15 @@ def release(check: bool) -> None:
         )
 
 
+def _workers(value: str) -> int | None:
+    """``--workers``: 'auto' (None: one per core) or a whole number of at least 1."""
+    if value == "auto":
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise click.BadParameter(f"{value!r}: give a whole number of at least 1, or 'auto'.")
+    return int(value)
+
+
 @main.command()
 @click.argument("submissions", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option(
@@ -91,7 +100,13 @@ def release(check: bool) -> None:
     required=True,
     help="Where the nbgrader course folder, results, reports and feedback go.",
 )
-@click.option("--workers", type=int, default=None, help="Units graded side by side [cores].")
+@click.option(
+    "--workers",
+    default="auto",
+    show_default=True,
+    callback=lambda ctx, param, value: _workers(value),
+    help="Units graded side by side: a number, or 'auto' for one per core.",
+)
 @click.option("--force", is_flag=True, help="Regrade units that already have a result.")
 @click.option("--cell-timeout", type=int, default=None, help="Seconds one cell may take [300].")
 @click.option(
