@@ -20,6 +20,10 @@ class JavaNotFoundError(GraderError):
     """No usable Java (17 or newer) for Spark."""
 
 
+class SandboxUnavailableError(GraderError):
+    """Learners' kernels cannot be sandboxed here; the message says what is missing."""
+
+
 # The local backend raises the SDK's own error classes (as mixins), so a learner's
 # ``except NotFound:`` works the same on the local backend and on Databricks.
 
