@@ -2,38 +2,39 @@
 
 from __future__ import annotations
 
+from grader.checks.i18n import t
 from grader.checks.learner import Learner
 from grader.checks.report import Report
 from grader.lab import reference, spark
 
 
 def cleanup(lab, learner: Learner) -> Report:
-    report = Report("Step 07 · clean up")
+    report = Report(t("Step 07 · clean up"))
     w = lab.workspace
     endpoints = [e.name for e in w.serving_endpoints.list()]
     report.add(
-        f"endpoint {reference.ENDPOINT_NAME} deleted",
+        t("endpoint {name} deleted", name=reference.ENDPOINT_NAME),
         reference.ENDPOINT_NAME not in endpoints,
-        expected="no endpoint",
-        found=", ".join(endpoints) or "no endpoint",
+        expected=t("no endpoint"),
+        found=", ".join(endpoints) or t("no endpoint"),
         hint="w.serving_endpoints.delete('predict-penguin')",
     )
     mine = [c for c in w.clusters.list() if c.cluster_name == reference.cluster_name(lab.user)]
     running = [c.cluster_id for c in mine if getattr(c.state, "value", c.state) != "TERMINATED"]
     report.add(
-        "your cluster is terminated",
+        t("your cluster is terminated"),
         bool(mine) and not running,
         expected="TERMINATED",
-        found="no cluster"
+        found=t("no cluster")
         if not mine
-        else (f"running: {', '.join(running)}" if running else "TERMINATED"),
-        hint="w.clusters.delete(cluster_id) terminates it (delete_and_wait waits).",
+        else (t("running: {ids}", ids=", ".join(running)) if running else "TERMINATED"),
+        hint=t("w.clusters.delete(cluster_id) terminates it (delete_and_wait waits)."),
     )
     report.add(
-        "no Spark session left in this notebook",
+        t("no Spark session left in this notebook"),
         spark.active_session() is None,
-        expected="none",
-        found="a running SparkSession" if spark.active_session() else "none",
-        hint="Terminating the cluster stops its Spark session.",
+        expected=t("none"),
+        found=t("a running SparkSession") if spark.active_session() else t("none"),
+        hint=t("Terminating the cluster stops its Spark session."),
     )
     return report

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from grader.checks.i18n import t
 from grader.checks.learner import MISSING, Learner
 from grader.checks.report import Report
 from grader.lab import cluster_rules
@@ -12,11 +13,11 @@ def _value(x):
 
 
 def spec(lab, learner: Learner) -> Report:
-    report = Report("Step 02 · the cluster spec")
+    report = Report(t("Step 02 · the cluster spec"))
     cluster = learner.get(
         "cluster",
         report,
-        expected="the ClusterDetails create_and_wait returned",
+        expected=t("the ClusterDetails create_and_wait returned"),
         hint="cluster = w.clusters.create_and_wait(...)",
     )
     if cluster is MISSING:
@@ -27,29 +28,31 @@ def spec(lab, learner: Learner) -> Report:
         latest=True, long_term_support=True, ml=True, gpu=False, scala="2.13"
     )
     report.add(
-        "runtime: latest LTS ML, no GPU, Scala 2.13",
+        t("runtime: latest LTS ML, no GPU, Scala 2.13"),
         details.spark_version == latest_lts_ml,
         expected=latest_lts_ml,
         found=details.spark_version,
-        hint="select_spark_version(latest=True, long_term_support=True, ml=True, "
-        "gpu=False, scala='2.13'): its scala defaults to 2.12.",
+        hint=t(
+            "select_spark_version(latest=True, long_term_support=True, ml=True, "
+            "gpu=False, scala='2.13'): its scala defaults to 2.12."
+        ),
     )
     report.add(
-        "single node, no workers",
+        t("single node, no workers"),
         cluster_rules.is_single_node(details.as_dict()) and not details.num_workers,
         expected="is_single_node=True, num_workers=0",
         found=f"is_single_node={details.is_single_node}, num_workers={details.num_workers}",
-        hint="A single-node cluster is one driver and no workers.",
+        hint=t("A single-node cluster is one driver and no workers."),
     )
     report.add(
-        "node type",
+        t("node type"),
         details.node_type_id == cluster_rules.LAB_NODE_TYPE,
         expected=cluster_rules.LAB_NODE_TYPE,
         found=details.node_type_id,
         hint="node_type_id='Standard_D4ds_v5'",
     )
     report.add(
-        "no Photon",
+        t("no Photon"),
         _value(details.runtime_engine) in (None, "STANDARD")
         and "photon" not in details.spark_version,
         expected="runtime_engine STANDARD",
@@ -57,15 +60,19 @@ def spec(lab, learner: Learner) -> Report:
         hint="runtime_engine=RuntimeEngine.STANDARD",
     )
     report.add(
-        "single-user access for you",
+        t("single-user access for you"),
         _value(details.data_security_mode) == "SINGLE_USER"
         and details.single_user_name == lab.user.user_name,
-        expected=f"SINGLE_USER for {lab.user.user_name}",
-        found=f"{_value(details.data_security_mode)} for {details.single_user_name}",
+        expected=t("SINGLE_USER for {user}", user=lab.user.user_name),
+        found=t(
+            "{mode} for {user}",
+            mode=_value(details.data_security_mode),
+            user=details.single_user_name,
+        ),
         hint="data_security_mode=DataSecurityMode.SINGLE_USER, single_user_name=me.user_name",
     )
     report.add(
-        "terminates after 20 idle minutes",
+        t("terminates after 20 idle minutes"),
         details.autotermination_minutes == cluster_rules.LAB_AUTOTERMINATION_MINUTES,
         expected="20",
         found=str(details.autotermination_minutes),
@@ -75,7 +82,7 @@ def spec(lab, learner: Learner) -> Report:
 
 
 def running(lab, learner: Learner) -> Report:
-    report = Report("Step 02 · the cluster runs and Spark answers")
+    report = Report(t("Step 02 · the cluster runs and Spark answers"))
     cluster = learner.get(
         "cluster",
         report,
@@ -83,16 +90,19 @@ def running(lab, learner: Learner) -> Report:
         hint="cluster = w.clusters.create_and_wait(...)",
     )
     spark = learner.get(
-        "spark", report, expected="a SparkSession", hint="spark = lab.connect(cluster.cluster_id)"
+        "spark",
+        report,
+        expected=t("a SparkSession"),
+        hint="spark = lab.connect(cluster.cluster_id)",
     )
     if cluster is not MISSING:
         state = _value(lab.workspace.clusters.get(cluster.cluster_id).state)
         report.add(
-            "the cluster is RUNNING",
+            t("the cluster is RUNNING"),
             state == "RUNNING",
             expected="RUNNING",
             found=str(state),
-            hint="create_and_wait returns once the cluster runs; did something terminate it?",
+            hint=t("create_and_wait returns once the cluster runs; did something terminate it?"),
         )
     if spark is not MISSING:
         try:
@@ -100,7 +110,7 @@ def running(lab, learner: Learner) -> Report:
         except Exception as exc:  # any failure is the learner's to see
             answer = f"{type(exc).__name__}: {exc}"
         report.add(
-            "Spark answers: spark.range(100).count()",
+            t("Spark answers: spark.range(100).count()"),
             answer == 100,
             expected="100",
             found=str(answer),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 
+from grader.checks.i18n import t
 from grader.checks.learner import MISSING, Learner
 from grader.checks.report import Report
 from grader.checks.runs import check_run, runs_with_params
@@ -18,13 +19,13 @@ def _function(learner: Learner, report: Report):
     return learner.get(
         "train_penguin_model",
         report,
-        expected="a function",
+        expected=t("a function"),
         hint="def train_penguin_model(training_data, test_data, maxIterations, regularization):",
     )
 
 
 def signature(lab, learner: Learner) -> Report:
-    report = Report("Step 05 · the function")
+    report = Report(t("Step 05 · the function"))
     fn = _function(learner, report)
     if fn is not MISSING:
         try:
@@ -35,21 +36,23 @@ def signature(lab, learner: Learner) -> Report:
             "train_penguin_model(training_data, test_data, maxIterations, regularization)",
             params == SIGNATURE,
             expected=", ".join(SIGNATURE),
-            found=", ".join(params) if params is not None else f"not a function: {fn!r}",
-            hint="Keep the lab's parameter names and order.",
+            found=", ".join(params)
+            if params is not None
+            else t("not a function: {value}", value=repr(fn)),
+            hint=t("Keep the lab's parameter names and order."),
         )
     return report
 
 
 def lab_run(lab, learner: Learner) -> Report:
-    report = Report("Step 05 · a run with maxIterations=10, regularization=0.2")
+    report = Report(t("Step 05 · a run with maxIterations=10, regularization=0.2"))
     check_run(
         lab,
         report,
         10,
         0.2,
         test=learner.optional("test"),
-        step_hint="Call train_penguin_model(train, test, 10, 0.2).",
+        step_hint=t("Call train_penguin_model(train, test, 10, 0.2)."),
     )
     return report
 
@@ -71,10 +74,14 @@ def hidden_call(lab, learner: Learner) -> Report:
     """Call the learner's function with other values: a new, correct run must appear."""
     import mlflow
 
-    report = Report("Step 05 · the function with other values")
+    report = Report(t("Step 05 · the function with other values"))
     fn = _function(learner, report)
-    train = learner.get("train", report, expected="the train DataFrame", hint="Run the setup cell.")
-    test = learner.get("test", report, expected="the test DataFrame", hint="Run the setup cell.")
+    train = learner.get(
+        "train", report, expected=t("the train DataFrame"), hint=t("Run the setup cell.")
+    )
+    test = learner.get(
+        "test", report, expected=t("the test DataFrame"), hint=t("Run the setup cell.")
+    )
     if MISSING in (fn, train, test):
         return report
     experiment_id = grading_experiment(lab)
@@ -93,11 +100,15 @@ def hidden_call(lab, learner: Learner) -> Report:
     finally:
         mlflow.set_experiment(experiment_id=lab.experiment_id)
     report.add(
-        f"train_penguin_model(train, test, {HIDDEN_MAX_ITER}, {HIDDEN_REG_PARAM}) runs",
+        t(
+            "train_penguin_model(train, test, {max_iter}, {reg_param}) runs",
+            max_iter=HIDDEN_MAX_ITER,
+            reg_param=HIDDEN_REG_PARAM,
+        ),
         error is None,
-        expected="no error",
-        found=error or "no error",
-        hint="Use the function's arguments, not fixed values.",
+        expected=t("no error"),
+        found=error or t("no error"),
+        hint=t("Use the function's arguments, not fixed values."),
     )
     run = check_run(
         lab,
@@ -105,14 +116,14 @@ def hidden_call(lab, learner: Learner) -> Report:
         HIDDEN_MAX_ITER,
         HIDDEN_REG_PARAM,
         test=test,
-        step_hint="Log the arguments' values: maxIter=maxIterations, regParam=regularization.",
+        step_hint=t("Log the arguments' values: maxIter=maxIterations, regParam=regularization."),
         experiment_id=experiment_id,
     )
     report.add(
-        "the call made a new run",
+        t("the call made a new run"),
         run is not None and run.info.run_id not in before,
-        expected="one new run",
-        found="a new run" if run is not None and run.info.run_id not in before else "none",
-        hint="Start a run inside the function: with mlflow.start_run():",
+        expected=t("one new run"),
+        found=t("a new run") if run is not None and run.info.run_id not in before else t("none"),
+        hint=t("Start a run inside the function: with mlflow.start_run():"),
     )
     return report

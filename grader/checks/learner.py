@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from grader.checks.i18n import t
 from grader.checks.report import Report
 
 MISSING = object()
@@ -23,10 +24,10 @@ class Learner:
         value = self._namespace.get(name, MISSING)
         if value is MISSING:
             report.add(
-                f"`{name}` exists",
+                t("`{name}` exists", name=name),
                 False,
                 expected=expected,
-                found=f"no variable named {name}",
+                found=t("no variable named {name}", name=name),
                 hint=hint,
             )
         return value

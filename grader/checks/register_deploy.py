@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from grader.checks.i18n import t
 from grader.checks.learner import MISSING, Learner
 from grader.checks.report import Report
 from grader.lab import reference
@@ -18,24 +19,24 @@ OTHER_PENGUINS = [
 
 
 def register(lab, learner: Learner) -> Report:
-    report = Report('Step 06 · register the model as "Penguin Predictor"')
+    report = Report(t('Step 06 · register the model as "Penguin Predictor"'))
     version = reference.latest_version()
     report.add(
         'a registered model named "Penguin Predictor"',
         version is not None,
-        expected="at least one version",
-        found=f"version {version.version}" if version else "no such model",
+        expected=t("at least one version"),
+        found=t("version {v}", v=version.version) if version else t("no such model"),
         hint='mlflow.register_model(model_uri, "Penguin Predictor")',
     )
     latest = reference.latest_model_run(lab.experiment_id)
     if version is not None:
-        expected_run = latest[0].info.run_id if latest else "(no run with a model)"
+        expected_run = latest[0].info.run_id if latest else t("(no run with a model)")
         report.add(
-            "the version comes from your latest run",
+            t("the version comes from your latest run"),
             version.run_id == expected_run,
             expected=f"run {expected_run}",
             found=f"run {version.run_id}",
-            hint="Register runs:/<latest run id>/<its classifier-… folder>.",
+            hint=t("Register runs:/<latest run id>/<its classifier-… folder>."),
         )
     return report
 
@@ -49,10 +50,10 @@ def _endpoint_facts(lab, report: Report):
         endpoint = None
     state = getattr(getattr(getattr(endpoint, "state", None), "ready", None), "value", None)
     report.add(
-        f"endpoint {reference.ENDPOINT_NAME} is READY",
+        t("endpoint {name} is READY", name=reference.ENDPOINT_NAME),
         state == "READY",
         expected="READY",
-        found=state or "no endpoint",
+        found=state or t("no endpoint"),
         hint="w.serving_endpoints.create_and_wait(name='predict-penguin', config=...)",
     )
     version = reference.latest_version()
@@ -62,32 +63,32 @@ def _endpoint_facts(lab, report: Report):
         ]
         wanted = (reference.MODEL_NAME, str(version.version))
         report.add(
-            "it serves the registered version",
+            t("it serves the registered version"),
             wanted in served,
             expected=f"{wanted[0]} v{wanted[1]}",
-            found=", ".join(f"{n} v{v}" for n, v in served) or "nothing",
+            found=", ".join(f"{n} v{v}" for n, v in served) or t("nothing"),
             hint="ServedEntityInput(entity_name='Penguin Predictor', entity_version=...)",
         )
     return endpoint
 
 
 def endpoint(lab, learner: Learner) -> Report:
-    report = Report("Step 06 · the endpoint answers the lab's request")
+    report = Report(t("Step 06 · the endpoint answers the lab's request"))
     response = learner.get(
         "response",
         report,
-        expected="the endpoint's answer",
+        expected=t("the endpoint's answer"),
         hint="response = w.serving_endpoints.query(name='predict-penguin', dataframe_records=...)",
     )
     _endpoint_facts(lab, report)
     if response is not MISSING:
         predictions = getattr(response, "predictions", None)
         report.add(
-            "one prediction, a valid species (0, 1 or 2)",
+            t("one prediction, a valid species (0, 1 or 2)"),
             isinstance(predictions, list) and len(predictions) == 1 and predictions[0] in (0, 1, 2),
-            expected="[0.0], [1.0] or [2.0]",
+            expected=t("[0.0], [1.0] or [2.0]"),
             found=repr(predictions),
-            hint="Send the lab's request: one record in dataframe_records.",
+            hint=t("Send the lab's request: one record in dataframe_records."),
         )
     return report
 
@@ -97,7 +98,7 @@ def other_penguins(lab, learner: Learner) -> Report:
     import mlflow.spark
     import pandas as pd
 
-    report = Report("Step 06 · the endpoint for other penguins")
+    report = Report(t("Step 06 · the endpoint for other penguins"))
     endpoint = _endpoint_facts(lab, report)
     version = reference.latest_version()
     if endpoint is None or version is None:
@@ -112,10 +113,10 @@ def other_penguins(lab, learner: Learner) -> Report:
     model = mlflow.spark.load_model(f"models:/{reference.MODEL_NAME}/{version.version}")
     expected = [float(r.prediction) for r in model.transform(frame).select("prediction").collect()]
     report.add(
-        f"{len(OTHER_PENGUINS)} other penguins: the model's own predictions",
+        t("{n} other penguins: the model's own predictions", n=len(OTHER_PENGUINS)),
         answer == expected,
         expected=str(expected),
         found=str(answer),
-        hint="Serve the version you registered, and keep the endpoint running.",
+        hint=t("Serve the version you registered, and keep the endpoint running."),
     )
     return report

@@ -1,8 +1,10 @@
 """A check's answer to the learner: a small table of what passed and what did not.
 
 Every failure says what was expected, what was found and a hint. In Jupyter the report
-shows as an HTML table; raised as :class:`CheckFailed` it shows as the same table in text
-(never a bare ``AssertionError``), and nbgrader counts the test cell as failed.
+shows as an HTML table (check, passed or not, expected, found, hint); raised as
+:class:`CheckFailed` it shows as the same table in text (never a bare ``AssertionError``),
+and nbgrader counts the test cell as failed. Labels follow ``MLFLOW_LAB_LANG``, like the
+checks' own messages.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
+from grader.checks.i18n import t
 from grader.exceptions import CheckFailed
 
 
@@ -43,35 +46,55 @@ class Report:
 
     def summary(self) -> str:
         ok = sum(r.passed for r in self.results)
-        return f"{self.title}: {ok}/{len(self.results)} checks passed"
+        return t(
+            "{title}: {ok}/{total} checks passed", title=self.title, ok=ok, total=len(self.results)
+        )
 
     def __str__(self) -> str:
         lines = [self.summary()]
+        labels = [t("expected"), t("found"), t("hint")]
+        width = max(len(label) for label in labels) + 1
         for r in self.results:
-            lines.append(f"  {'PASS' if r.passed else 'FAIL'}  {r.what}")
+            lines.append(f"  {t('PASS') if r.passed else t('FAIL')}  {r.what}")
             if not r.passed:
-                lines.append(f"        expected: {r.expected}")
-                lines.append(f"        found:    {r.found}")
-                if r.hint:
-                    lines.append(f"        hint:     {r.hint}")
+                for label, text in zip(labels, (r.expected, r.found, r.hint), strict=True):
+                    if text or label != labels[2]:
+                        lines.append(f"        {(label + ':').ljust(width)} {text}")
         return "\n".join(lines)
 
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
+        """The table a notebook shows: a row per check; a failure's row says what was
+        expected, what was found and a hint."""
+        cells = "".join
         rows = []
         for r in self.results:
-            mark = "✅" if r.passed else "❌"
-            detail = (
-                ""
+            mark = f'<span title="{t("PASS") if r.passed else t("FAIL")}">{"✅" if r.passed else "❌"}</span>'
+            details = (
+                ["", "", ""]
                 if r.passed
-                else f"expected <code>{html.escape(r.expected)}</code>, "
-                f"found <code>{html.escape(r.found)}</code><br><i>{html.escape(r.hint)}</i>"
+                else [
+                    f"<code>{html.escape(r.expected)}</code>",
+                    f"<code>{html.escape(r.found)}</code>",
+                    html.escape(r.hint),
+                ]
             )
-            rows.append(f"<tr><td>{mark}</td><td>{html.escape(r.what)}</td><td>{detail}</td></tr>")
+            rows.append(
+                "<tr>"
+                + cells(f"<td>{c}</td>" for c in [mark, html.escape(r.what), *details])
+                + "</tr>"
+            )
+        heads = ["", t("check"), t("expected"), t("found"), t("hint")]
+        state = "passed" if self.passed else "failed"
         return (
+            f'<div class="mlflow-lab-check" data-state="{state}">'
             f"<b>{html.escape(self.summary())}</b>"
-            "<table><tr><th></th><th>check</th><th>details</th></tr>" + "".join(rows) + "</table>"
+            "<table><tr>"
+            + cells(f"<th>{h}</th>" for h in heads)
+            + "</tr>"
+            + cells(rows)
+            + "</table></div>"
         )
 
     def raise_for_failures(self) -> None:
@@ -83,4 +106,4 @@ class SelfCheckFailed(CheckFailed):
     """Shown by IPython as the report's text only, without a traceback."""
 
     def _render_traceback_(self) -> list[str]:
-        return ["\x1b[31mSome checks did not pass yet:\x1b[0m", *str(self).splitlines()]
+        return [f"\x1b[31m{t('Some checks did not pass yet:')}\x1b[0m", *str(self).splitlines()]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from grader.checks.i18n import t
 from grader.checks.report import Report
 from grader.lab import reference
 
@@ -44,10 +45,19 @@ def find_run(
     """Add the fact "a finished run with these params exists"; return the newest or None."""
     runs = runs_with_params(lab, max_iter, reg_param, experiment_id=experiment_id)
     report.add(
-        f"a finished run with maxIter={max_iter}, regParam={reg_param}",
+        t(
+            "a finished run with maxIter={max_iter}, regParam={reg_param}",
+            max_iter=max_iter,
+            reg_param=reg_param,
+        ),
         bool(runs),
-        expected=f"params maxIter={max_iter}, regParam={reg_param} in {lab.experiment_name}",
-        found=f"{len(runs)} such runs",
+        expected=t(
+            "params maxIter={max_iter}, regParam={reg_param} in {experiment}",
+            max_iter=max_iter,
+            reg_param=reg_param,
+            experiment=lab.experiment_name,
+        ),
+        found=t("{n} such runs", n=len(runs)),
         hint=step_hint,
     )
     return runs[0] if runs else None
@@ -62,28 +72,28 @@ def check_outputs(report: Report, run, *, test=None) -> None:
     metrics = run.data.metrics
     missing = [m for m in reference.METRICS if m not in metrics]
     report.add(
-        "three metrics logged, each in [0, 1]",
+        t("three metrics logged, each in [0, 1]"),
         not missing and all(0.0 <= metrics[m] <= 1.0 for m in reference.METRICS),
         expected=", ".join(reference.METRICS),
-        found=", ".join(f"{k}={v:.3f}" for k, v in sorted(metrics.items())) or "none",
-        hint="mlflow.log_metric(metric, metricValue) for each of the three metrics.",
+        found=", ".join(f"{k}={v:.3f}" for k, v in sorted(metrics.items())) or t("none"),
+        hint=t("mlflow.log_metric(metric, metricValue) for each of the three metrics."),
     )
     path = reference.logged_model_path(run.info.run_id)
     report.add(
-        "the model is logged with the run",
+        t("the model is logged with the run"),
         path is not None,
-        expected="a logged Spark model (an MLmodel file) in the run's artifacts",
-        found=path or "no model",
+        expected=t("a logged Spark model (an MLmodel file) in the run's artifacts"),
+        found=path or t("no model"),
         hint="mlflow.spark.log_model(model, unique_model_name, mlflow.spark.get_default_conda_env())",
     )
     if path is not None and test is not None and "accuracy" in metrics:
         accuracy = _accuracy(f"runs:/{run.info.run_id}/{path}", test)
         report.add(
-            "the logged accuracy is the logged model's accuracy on test",
+            t("the logged accuracy is the logged model's accuracy on test"),
             accuracy is not None and math.isclose(accuracy, metrics["accuracy"], abs_tol=1e-6),
-            expected=f"{metrics['accuracy']:.4f} (logged)",
-            found="the model does not load" if accuracy is None else f"{accuracy:.4f}",
-            hint="Evaluate model.transform(test) and log what the evaluator returns.",
+            expected=t("{value:.4f} (logged)", value=metrics["accuracy"]),
+            found=t("the model does not load") if accuracy is None else f"{accuracy:.4f}",
+            hint=t("Evaluate model.transform(test) and log what the evaluator returns."),
         )
 
 

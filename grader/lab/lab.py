@@ -46,7 +46,7 @@ class Lab:
             settings = Settings(**{**settings.__dict__, **given})
         lab = cls(settings, step=step)
         lab.experiment_id = lab.backend.configure_mlflow(lab.experiment_name)
-        lab.restore(steps.NEEDS[step])
+        lab.restore(lab.backend.needs(step))
         return lab
 
     def restore(self, needs: tuple[str, ...]) -> None:
@@ -92,7 +92,7 @@ class Lab:
 
     @property
     def experiment_name(self) -> str:
-        return f"/Users/{self.settings.user_name}/mlflow_lab"
+        return self.backend.experiment_name
 
     @property
     def cluster_id(self) -> str:
@@ -136,6 +136,18 @@ class Lab:
     def train_test(self):
         """Step 03's split, rebuilt with the lab's fixed seed (same rows every time)."""
         return reference.split(self.data(), self.settings.seed_value)
+
+    def latest_model_run(self):
+        """Your newest finished run that logged a model, and the model's URI; None if none."""
+        return reference.latest_model_run(self.experiment_id)
+
+    def ui_url(self, run=None) -> str:
+        """Where the MLflow UI (``MLFLOW_LAB_UI_URL``, started by ``nox -s mlflow-ui``) shows
+        your experiment, or one of its runs (a run or its id)."""
+        url = f"{self.settings.ui_url.rstrip('/')}/#/experiments/{self.experiment_id}"
+        if run is None:
+            return url
+        return f"{url}/runs/{getattr(getattr(run, 'info', None), 'run_id', run)}"
 
     def check(self, name: str) -> None:
         """Run the named self-check on this notebook's variables, show its table, and

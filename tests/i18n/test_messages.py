@@ -1,0 +1,123 @@
+"""Self-check messages: every one has Korean, the table follows MLFLOW_LAB_LANG, and every
+failure says what was expected and what was found."""
+
+from __future__ import annotations
+
+import ast
+import string
+from pathlib import Path
+
+import pytest
+
+from grader.checks import data_prep
+from grader.checks.i18n import t
+from grader.checks.learner import Learner
+from grader.checks.messages_ko import KO
+from grader.checks.report import Report
+from grader.exceptions import ConfigError
+
+CHECKS = Path(__file__).resolve().parents[2] / "grader" / "checks"
+
+
+def _calls(name: str):
+    """Every call of ``name(...)`` in the check modules, with its file."""
+    for path in sorted(CHECKS.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == name:
+                yield path.name, node
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == name:
+                yield path.name, node
+
+
+def _messages() -> dict[str, str]:
+    """English message → file, for every ``t("...")`` (and the module-level HINT)."""
+    found = {}
+    for file, call in _calls("t"):
+        if call.args and isinstance(call.args[0], ast.Constant):
+            found.setdefault(call.args[0].value, file)
+    for path in sorted(CHECKS.glob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "HINT":
+                found.setdefault(node.value.value, path.name)
+    return found
+
+
+def _fields(text: str) -> set[str]:
+    return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+
+def test_the_scan_finds_the_messages():
+    messages = _messages()
+    assert len(messages) > 100
+    assert "{n} rows" in messages and "Step 03 · split 70/30" in messages
+
+
+def test_every_message_has_korean_with_the_same_fields():
+    messages = _messages()
+    missing = sorted(m for m in messages if m not in KO)
+    assert not missing, f"no Korean for: {missing}"
+    for english, korean in KO.items():
+        assert _fields(english) == _fields(korean), english
+        assert any("\uac00" <= ch <= "\ud7a3" for ch in korean), f"not Korean: {korean}"
+
+
+def test_no_korean_for_a_message_that_is_gone():
+    used = set(_messages())
+    stale = sorted(m for m in KO if m not in used)
+    assert not stale, f"Korean for messages no check uses any more: {stale}"
+
+
+def test_every_failure_names_expected_and_found():
+    """Statically: each ``report.add(...)`` gives expected= and found=."""
+    for file, call in _calls("add"):
+        keywords = {k.arg for k in call.keywords}
+        assert {"expected", "found"} <= keywords, f"{file}:{call.lineno} lacks expected/found"
+
+
+def failing() -> Report:
+    report = Report(t("Step 03 · clean and type the data"))
+    report.add(t("incomplete rows dropped"), False, expected=t("{n} rows", n=342),
+               found=t("{n} rows", n=344), hint=t("data.dropna() removes the 2 penguins without measurements."))  # fmt: skip
+    return report
+
+
+def test_english_by_default(monkeypatch):
+    monkeypatch.delenv("MLFLOW_LAB_LANG", raising=False)
+    text = str(failing())
+    assert "expected: 342 rows" in text and "found:    344 rows" in text
+    assert "Step 03 · clean and type the data: 0/1 checks passed" in text
+
+
+def test_korean_table_and_messages(monkeypatch):
+    monkeypatch.setenv("MLFLOW_LAB_LANG", "ko")
+    report = failing()
+    text = str(report)
+    assert text.splitlines()[0] == "3단계 · 데이터 정리 및 타입 지정: 1개 중 0개 통과"
+    assert "  실패  불완전한 행 제거" in text
+    assert "기대값: 342행" in text and "실제값: 344행" in text
+    assert "힌트:  data.dropna()는 측정값이 없는 펭귄 2마리를 제거합니다." in text
+    html = report._repr_html_()
+    assert "<th>기대값</th>" in html and "<th>실제값</th>" in html and "<th>힌트</th>" in html
+    assert 'data-state="failed"' in html
+    assert "아직 통과하지 못한" in report_traceback(report)[0]
+
+
+def report_traceback(report: Report) -> list[str]:
+    with pytest.raises(Exception) as info:
+        report.raise_for_failures()
+    return info.value._render_traceback_()
+
+
+def test_a_real_check_speaks_korean(monkeypatch):
+    monkeypatch.setenv("MLFLOW_LAB_LANG", "ko")
+    report = data_prep.split(None, Learner({}))
+    assert not report.passed
+    first = report.failures[0]
+    assert first.what == "변수 `data`이(가) 있음"
+    assert first.expected == "DataFrame 객체" and first.found == "data이라는 변수가 없음"
+
+
+def test_an_unknown_language_names_the_setting(monkeypatch):
+    monkeypatch.setenv("MLFLOW_LAB_LANG", "fr")
+    with pytest.raises(ConfigError, match=r"MLFLOW_LAB_LANG=.fr.*en, ko"):
+        t("none")
