@@ -97,5 +97,21 @@ def release(session: nox.Session) -> None:
     session.run("grader", "release", *session.posargs)
 
 
+@nox.session(default=False)
+def lab(session: nox.Session) -> None:
+    """Open the course in JupyterLab: nox -s lab [-- --lang ko] [--port N] [--no-browser]."""
+    _preflight(session)
+    session.install(".")
+    session.run("grader", "lab", *session.posargs)
+
+
+@nox.session(name="mlflow-ui", default=False)
+def mlflow_ui(session: nox.Session) -> None:
+    """Start the MLflow UI on your lab home (MLFLOW_LAB_HOME): nox -s mlflow-ui [-- --port N]."""
+    session.env.update(OFFLINE_ENV)
+    session.install(".")
+    session.run("grader", "mlflow-ui", *session.posargs)
+
+
 if __name__ == "__main__":
     nox.main()

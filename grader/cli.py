@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from grader.config import LANGUAGES
 from grader.exceptions import GraderError
 
 console = Console()
@@ -177,6 +178,37 @@ def report(out: Path) -> None:
         students.append(StudentResult(student=folder.name, notebooks=notebooks))
     for path in write_reports(Batch(out=out.resolve(), students=students)):
         console.print(f"[green]✓[/] {path}")
+
+
+@main.command()
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default="en",
+    show_default=True,
+    help="The edition to open; self-check messages follow it.",
+)
+@click.option("--port", type=int, default=8888, show_default=True)
+@click.option("--no-browser", is_flag=True, help="Do not open a browser tab.")
+def lab(lang: str, port: int, no_browser: bool) -> None:
+    """Open the course in JupyterLab, with nbgrader's Assignments and Validate."""
+    from grader.jupyter import lab_command, run
+    from grader.paths import course_repo
+
+    launch = lab_command(course_repo(), lang=lang, port=port, open_browser=not no_browser)
+    console.print(launch.note)
+    run(launch)
+
+
+@main.command("mlflow-ui")
+@click.option("--port", type=int, default=None, help="Port [the one of MLFLOW_LAB_UI_URL].")
+def mlflow_ui(port: int | None) -> None:
+    """Start the MLflow UI on your lab home: your runs and registered models."""
+    from grader.jupyter import mlflow_ui_command, run
+
+    launch = mlflow_ui_command(port=port)
+    console.print(launch.note)
+    run(launch)
 
 
 def print_summary(summary, run) -> None:
