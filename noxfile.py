@@ -90,6 +90,15 @@ def grade(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Time the course, grading and the endpoint against plain papermill and nbgrader
+    (nox -s bench -- --reps 3 --only course); writes build/bench/bench.md and bench.json."""
+    _preflight(session)
+    session.install(".")
+    session.run("python", "-m", "bench", *session.posargs)
+
+
+@nox.session(default=False)
 def release(session: nox.Session) -> None:
     """Regenerate the learner notebooks in course/ from solutions/ with nbgrader."""
     _preflight(session)

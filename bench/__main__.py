@@ -1,0 +1,119 @@
+"""``python -m bench``: measure the course run, grading and the endpoint against baselines.
+
+Repetitions alternate baseline and ours, so a slow spell of the machine hits both. Each
+figure is the median of ``--reps`` runs; the table gives ours, the baseline and their ratio.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import click
+import psutil
+
+from bench import course_run, endpoint_run, grading_run
+from bench.measure import Figure
+from bench.report import Comparison, markdown, targets
+
+PARTS = ("course", "grading", "endpoint")
+
+
+@click.command()
+@click.option("--reps", type=click.IntRange(min=1), default=3, show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), default=Path("build/bench"),
+              show_default=True, help="Where the logs, bench.md and bench.json go.")  # fmt: skip
+@click.option("--only", type=click.Choice(PARTS), multiple=True, help="Measure only these.")
+@click.option("--queries", type=int, default=200, show_default=True,
+              help="Single-record queries per endpoint run.")  # fmt: skip
+def main(reps: int, out: Path, only: tuple[str, ...], queries: int) -> None:
+    """Measure, print a Markdown table, write it and a JSON file under --out."""
+    from grader.paths import solutions_dir
+
+    out = out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    parts = only or PARTS
+    solutions = solutions_dir()
+    comparisons: list[Comparison] = []
+    facts: dict[str, object] = {}
+    started = time.monotonic()
+
+    if "course" in parts:
+        ours_t, base_t = Figure("course run", "s"), Figure("course run", "s")
+        ours_m, base_m = Figure("course run, peak memory", "MB"), Figure("", "MB")
+        for rep in range(reps):
+            click.echo(f"course run {rep + 1}/{reps}: baseline, then ours")
+            b = course_run.baseline(solutions, out / "course-baseline")
+            o = course_run.ours(solutions, out / "course-ours")
+            base_t.values.append(b.seconds), ours_t.values.append(o.seconds)
+            base_m.values.append(b.peak_rss_mb), ours_m.values.append(o.peak_rss_mb)
+        comparisons += [Comparison(ours_t, base_t), Comparison(ours_m, base_m)]
+
+    if "grading" in parts:
+        students = grading_run.build_class(out / "class")
+        ours_t, base_t = Figure("grading 10 students", "s"), Figure("", "s")
+        ours_m, base_m = Figure("grading, peak memory", "MB"), Figure("", "MB")
+        diffs: list[str] = []
+        for rep in range(reps):
+            click.echo(f"grading {rep + 1}/{reps}: plain nbgrader, then grader autograde")
+            b = grading_run.baseline(solutions, out / "class", out / "grading-baseline")
+            o = grading_run.ours(out / "class", out / "grading-ours")
+            base_t.values.append(b.seconds), ours_t.values.append(o.seconds)
+            base_m.values.append(b.peak_rss_mb), ours_m.values.append(o.peak_rss_mb)
+            ours_scores = grading_run.ours_scores(out / "grading-ours")
+            plain = grading_run.baseline_scores(out / "grading-baseline", students)
+            diffs += [f"rep {rep + 1}: {d}" for d in grading_run.differences(ours_scores, plain)]
+        comparisons += [Comparison(ours_t, base_t), Comparison(ours_m, base_m)]
+        facts["scores_identical"] = not diffs
+        facts["score_differences"] = diffs
+        facts["graded_pairs"] = len(ours_scores)
+
+    if "endpoint" in parts:
+        runs = {True: [], False: []}
+        for rep in range(reps):
+            click.echo(f"endpoint {rep + 1}/{reps}: untuned, then tuned")
+            for tuned in (False, True):
+                work = out / f"endpoint-{'ours' if tuned else 'baseline'}"
+                runs[tuned].append(endpoint_run.probe(work, tuned=tuned, queries=queries))
+        for key, name, unit in (
+            ("startup_seconds", "endpoint start-up to first answer", "s"),
+            ("p50_ms", f"endpoint p50 of {queries} queries", "ms"),
+            ("p99_ms", f"endpoint p99 of {queries} queries", "ms"),
+        ):
+            comparisons.append(
+                Comparison(
+                    Figure(name, unit, [r[key] for r in runs[True]]),
+                    Figure(name, unit, [r[key] for r in runs[False]]),
+                )
+            )
+        facts["endpoint_predictions_identical"] = all(
+            r["identical_predictions"] for r in runs[True] + runs[False]
+        )
+        facts["endpoint_test_rows"] = runs[True][0]["test_rows"]
+
+    machine = {
+        "cores": os.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(),
+        "system": platform.platform(terse=True),
+    }
+    result = {
+        "machine": machine,
+        "reps": reps,
+        "seconds": round(time.monotonic() - started),
+        "figures": [c.as_dict() for c in comparisons],
+        "targets": targets(comparisons),
+        **facts,
+    }
+    table = markdown(comparisons, facts, machine, reps)
+    (out / "bench.json").write_text(json.dumps(result, indent=2) + "\n")
+    (out / "bench.md").write_text(table)
+    click.echo("\n" + table)
+    click.echo(f"Written: {out / 'bench.md'} and {out / 'bench.json'}")
+
+
+if __name__ == "__main__":
+    main()

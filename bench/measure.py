@@ -1,0 +1,109 @@
+"""Timing and memory of a child process tree, and the median of repetitions.
+
+A figure is measured on a child process (never in this one), so the baseline and our way
+pay the same start-up and are sampled the same way: wall time, and the peak of the summed
+resident memory of the child and all its descendants (kernels, JVMs, model servers).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import statistics
+import subprocess
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+#: How often the process tree's memory is sampled (a JVM's peak lasts seconds).
+SAMPLE_EVERY = 0.2
+
+
+@dataclass
+class Sample:
+    """One measured run of a command."""
+
+    seconds: float
+    peak_rss_mb: float
+
+
+@dataclass
+class Figure:
+    """Repetitions of one measurement, summarised by their median."""
+
+    name: str
+    unit: str
+    values: list[float] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.values) if self.values else float("nan")
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "unit": self.unit, "median": self.median, "values": self.values}
+
+
+def tree_rss(root: psutil.Process) -> int:
+    """Resident bytes of ``root`` and all its descendants (processes that vanish count 0)."""
+    total = 0
+    try:
+        processes = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            total += process.memory_info().rss
+    return total
+
+
+class PeakMemory:
+    """Samples a process tree's resident memory in a thread until stopped; keeps the peak."""
+
+    def __init__(self, pid: int) -> None:
+        self._root = psutil.Process(pid)
+        self._stop = threading.Event()
+        self.peak = 0
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, tree_rss(self._root))
+            self._stop.wait(SAMPLE_EVERY)
+
+
+def run_measured(
+    command: Sequence[str],
+    *,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    log: Path | None = None,
+) -> Sample:
+    """Run ``command`` to the end; its time and peak tree memory. A failure raises with the
+    tail of its output, since a benchmark of a broken run would measure nothing."""
+    log = log or Path(os.devnull)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as out:
+        started = time.monotonic()
+        process = subprocess.Popen(
+            list(command), env={**os.environ, **(env or {})}, cwd=cwd,
+            stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        with PeakMemory(process.pid) as memory:
+            code = process.wait()
+        seconds = time.monotonic() - started
+    if code != 0:
+        tail = log.read_text(errors="replace")[-3000:] if log.is_file() else ""
+        raise RuntimeError(f"{' '.join(command)} exited {code}; its log ({log}) ends:\n{tail}")
+    return Sample(seconds=seconds, peak_rss_mb=memory.peak / 2**20)
