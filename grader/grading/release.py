@@ -24,7 +24,8 @@ def generate_assignment(solutions: Path, course_root: Path) -> Path:
     source = course_root / "source" / ASSIGNMENT
     if source.exists():
         shutil.rmtree(source)
-    shutil.copytree(solutions, source, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    # Translations (i18n/) are not part of the nbgrader assignment: see grader.editions.
+    shutil.copytree(solutions, source, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "i18n"))
     # nbgrader runs the `alembic` command for its gradebook: it must find ours on PATH even
     # when this Python's environment is not activated.
     bin_dir = str(Path(sys.executable).parent)
@@ -75,11 +76,13 @@ def verify_solutions(solutions: Path, *, workers: int = 2) -> list[str]:
 def release(
     *, solutions: Path | None = None, course: Path | None = None, check: bool = True
 ) -> list[Path]:
-    """Regenerate the learner notebooks in ``course`` from ``solutions``.
+    """Regenerate the learner notebooks in ``course`` from ``solutions``, and each
+    translated edition beside it (:func:`grader.editions.edition_dir`).
 
     With ``check`` (the default), first grade the solutions and refuse, changing nothing,
     when any of them loses a point.
     """
+    from grader.editions import translate_all, write_editions
     from grader.paths import course_dir, solutions_dir
 
     solutions = solutions or solutions_dir()
@@ -93,6 +96,7 @@ def release(
             )
     with tempfile.TemporaryDirectory(prefix="nbgrader-") as tmp:
         released = generate_assignment(solutions, Path(tmp))
+        editions = translate_all(released, solutions)  # raises before anything is written
         course.mkdir(parents=True, exist_ok=True)
         for old in course.glob("*.ipynb"):
             old.unlink()
@@ -101,4 +105,5 @@ def release(
             target = course / notebook.name
             shutil.copyfile(notebook, target)
             written.append(target)
+        written += write_editions(editions, course)
     return written

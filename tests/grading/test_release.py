@@ -7,19 +7,26 @@ import json
 import nbformat
 import pytest
 
+from grader.editions import TRANSLATED, edition_dir
 from grader.exceptions import GraderError
 from grader.grading.release import release
 from tests.notebooks.conftest import COURSE, SOLUTIONS
 
 
 def test_course_is_generated_from_solutions(tmp_path):
-    written = release(solutions=SOLUTIONS, course=tmp_path, check=False)
-    assert [p.name for p in written] == sorted(p.name for p in COURSE.glob("*.ipynb"))
+    course = tmp_path / "course" / "mlflow_lab"
+    written = release(solutions=SOLUTIONS, course=course, check=False)
+    names = sorted(p.name for p in COURSE.glob("*.ipynb"))
+    editions = [edition_dir(COURSE, lang) for lang in ("en", *TRANSLATED)]
+    assert [p.relative_to(course.parent) for p in written] == [
+        (e / n).relative_to(COURSE.parent) for e in editions for n in names
+    ]
     for path in written:
         generated = json.loads(path.read_text(encoding="utf-8"))
-        committed = json.loads((COURSE / path.name).read_text(encoding="utf-8"))
+        committed_path = COURSE.parent / path.relative_to(course.parent)
+        committed = json.loads(committed_path.read_text(encoding="utf-8"))
         assert generated == committed, (
-            f"course/mlflow_lab/{path.name} is not what solutions/ generates: run `grader release`"
+            f"{committed_path} is not what solutions/ generates: run `grader release`"
         )
 
 
