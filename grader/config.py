@@ -52,7 +52,8 @@ class Settings:
     language: str = _setting(
         "MLFLOW_LAB_LANG",
         "en",
-        "Language of the self-check messages: 'en' (English) or 'ko' (Korean).",
+        "Language of the self-check messages, 'en' or 'ko'; unset: the notebook's edition "
+        "(Korean in course/ko/).",
     )
     ui_url: str = _setting(
         "MLFLOW_LAB_UI_URL",

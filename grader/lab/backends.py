@@ -1,17 +1,21 @@
 """Where the lab runs. A backend is a small protocol; one class per backend.
 
-``local`` (the embedded default) is built here. The name comes from ``MLFLOW_LAB_BACKEND``
-(or a papermill parameter) and is looked up in :data:`BACKENDS` on first use, so an unknown
-name fails with the list of known ones instead of an ``AttributeError`` later.
+``local`` (the embedded default) is built here; ``databricks`` lives in
+:mod:`grader.lab.databricks` and is imported only when chosen. The name comes from
+``MLFLOW_LAB_BACKEND`` (or a papermill parameter) and is looked up in :data:`BACKENDS` on
+first use, so an unknown name fails with the list of known ones instead of an
+``AttributeError`` later.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from grader.config import Settings
 from grader.exceptions import ConfigError
 from grader.lab.home import LabHome
+from grader.lab.steps import NEEDS
 from grader.lab.workspace import LocalWorkspaceClient
 
 
@@ -26,6 +30,13 @@ class Backend(Protocol):
 
     def configure_mlflow(self, experiment_name: str) -> str:
         """Point MLflow at this backend's tracking and registry; return the experiment id."""
+
+    @property
+    def experiment_name(self) -> str:
+        """The learner's MLflow experiment (``/Users/<user>/mlflow_lab``)."""
+
+    def needs(self, step: str) -> tuple[str, ...]:
+        """What the setup of ``step`` restores on this backend (see ``steps.NEEDS``)."""
 
 
 class LocalBackend:
@@ -45,6 +56,13 @@ class LocalBackend:
 
     def path(self, lab_path: str) -> str:
         return str(self.home.dbfs_path(lab_path))
+
+    @property
+    def experiment_name(self) -> str:
+        return f"/Users/{self.settings.user_name}/mlflow_lab"
+
+    def needs(self, step: str) -> tuple[str, ...]:
+        return NEEDS[step]
 
     def configure_mlflow(self, experiment_name: str) -> str:
         """Tracking and registry on the home's SQLite store; artifacts inside the home.
@@ -72,7 +90,17 @@ class LocalBackend:
         return experiment_id
 
 
-BACKENDS: dict[str, type] = {"local": LocalBackend}
+def _databricks(settings: Settings) -> Backend:
+    """Imported on first use: the SDK's clients and the workspace stay unloaded locally."""
+    from grader.lab.databricks.backend import DatabricksBackend
+
+    return DatabricksBackend(settings)
+
+
+BACKENDS: dict[str, type | Callable[[Settings], Backend]] = {
+    "local": LocalBackend,
+    "databricks": _databricks,
+}
 
 
 def get_backend(settings: Settings) -> Backend:

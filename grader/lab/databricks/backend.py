@@ -1,0 +1,131 @@
+"""The ``databricks`` backend: the same notebooks against a real workspace.
+
+Two places run the lab's code. A kernel **off** the cluster (a laptop, CI) runs steps 01,
+02 and 07: it talks to the workspace through the SDK and reaches Spark through
+:mod:`remote`. Steps 03-06 run **on** the cluster (imported and submitted by the notebook
+engine, :mod:`grader.lab.databricks.engine`): there the SparkSession is the cluster's and
+MLflow tracks to the workspace. A cluster tells itself apart by ``DATABRICKS_RUNTIME_VERSION``,
+which Databricks sets on every cluster.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+
+from grader.config import Settings
+from grader.lab.databricks.auth import connect
+from grader.lab.databricks.naming import LearnerNames
+from grader.lab.databricks.workspace import LearnerWorkspaceClient
+from grader.lab.home import LabHome
+from grader.lab.steps import NEEDS
+
+#: Set by Databricks on every cluster; its presence means "this kernel is on the cluster".
+ON_CLUSTER_ENV = "DATABRICKS_RUNTIME_VERSION"
+#: Where the cluster's Spark sees DBFS (``dbfs:`` on Databricks; a folder on a test cluster).
+DBFS_ROOT_ENV = "MLFLOW_LAB_DBFS_ROOT"
+#: The registry the lab uses: Unity Catalog where the workspace has a metastore.
+UC_CATALOG_ENV = "MLFLOW_LAB_CATALOG"
+
+
+def on_cluster() -> bool:
+    return bool(os.environ.get(ON_CLUSTER_ENV))
+
+
+class DatabricksBackend:
+    """A Databricks workspace through databricks-sdk, with the learner's own names."""
+
+    name = "databricks"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.home = LabHome(settings.home_path).ensure()  # local scratch (logs, Spark dirs)
+
+    @cached_property
+    def _connection(self):
+        return connect()
+
+    @cached_property
+    def names(self) -> LearnerNames:
+        _w, me = self._connection
+        return LearnerNames(user_name=me.user_name, display_name=me.display_name or "")
+
+    def workspace_client(self) -> LearnerWorkspaceClient:
+        return self._client
+
+    @cached_property
+    def _client(self) -> LearnerWorkspaceClient:
+        w, _me = self._connection
+        return LearnerWorkspaceClient(w, self.names, self.attach)
+
+    @property
+    def experiment_name(self) -> str:
+        return self.names.experiment
+
+    def needs(self, step: str) -> tuple[str, ...]:
+        """What a step's setup restores. Off the cluster, only what needs no Spark: the data
+        and the cluster. 07 restores nothing, so it also cleans up an interrupted run."""
+        if step == "07_cleanup":
+            return ()
+        if on_cluster():
+            return NEEDS[step]
+        return tuple(n for n in NEEDS[step] if n in ("data", "cluster"))
+
+    def path(self, lab_path: str) -> str:
+        """A lab path as the cluster's Spark sees it: ``dbfs:/FileStore/mlflow_lab/<you>/…``."""
+        root = os.environ.get(DBFS_ROOT_ENV, "dbfs:")
+        return root.rstrip("/") + self.names.dbfs_path(lab_path)
+
+    def attach(self, cluster_id: str):
+        """On the cluster: its SparkSession. Elsewhere: a handle that runs on the cluster."""
+        if on_cluster():
+            from pyspark.sql import SparkSession
+
+            active = SparkSession.getActiveSession()
+            if active is not None:
+                return active
+            from grader.lab import spark
+
+            return spark.start_session(
+                self.home,
+                app_name=self.names.cluster,
+                cores=self.settings.cores,
+                memory=self.settings.spark_memory,
+            )
+        from grader.lab.databricks.remote import RemoteSpark
+
+        self._client.clusters.wait_running(cluster_id)
+        return RemoteSpark(self._client, cluster_id)
+
+    @cached_property
+    def catalog(self) -> str | None:
+        """The Unity Catalog catalog for the model, or None: the workspace registry."""
+        from databricks.sdk.errors import DatabricksError
+
+        if os.environ.get(UC_CATALOG_ENV):
+            return os.environ[UC_CATALOG_ENV]
+        w, _me = self._connection
+        try:
+            assignment = w.metastores.current()
+        except DatabricksError:
+            return None
+        return assignment.default_catalog_name or None
+
+    @property
+    def registry_uri(self) -> str:
+        return "databricks-uc" if self.catalog else "databricks"
+
+    def configure_mlflow(self, experiment_name: str) -> str:
+        """Track to the workspace (``databricks``) in the learner's experiment; register in
+        Unity Catalog where there is one, else in the workspace registry."""
+        import mlflow
+
+        w, _me = self._connection
+        os.environ["_MLFLOW_ENABLE_UC_TRACE_UPSELL"] = "false"  # a banner on stderr per experiment
+        os.environ["MLFLOW_TRACKING_URI"] = "databricks"
+        os.environ["MLFLOW_REGISTRY_URI"] = self.registry_uri
+        mlflow.set_tracking_uri("databricks")
+        mlflow.set_registry_uri(self.registry_uri)
+        w.workspace.mkdirs(os.path.dirname(experiment_name))
+        experiment = mlflow.set_experiment(experiment_name)
+        return experiment.experiment_id
