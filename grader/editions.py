@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import copy
 import re
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from grader.exceptions import GraderError
+from grader.grading.config import ASSIGNMENT
 
 #: Languages with their own edition, besides English (the source's own language).
 TRANSLATED = ("ko",)
@@ -99,6 +100,15 @@ def translate_all(released: Path, solutions: Path) -> dict[str, dict[str, object
             translation = read_translation(source)
             editions[lang][path.name] = translate(notebook, translation, lang)
     return editions
+
+
+def edition_language(notebook_path: str) -> str | None:
+    """The language of the edition a notebook is in, from its path: ``ko`` for
+    ``.../ko/mlflow_lab/03_data_prep.ipynb``; None for the English edition or elsewhere."""
+    parts = PurePosixPath(notebook_path.replace("\\", "/")).parts
+    if len(parts) >= 3 and parts[-2] == ASSIGNMENT and parts[-3] in TRANSLATED:
+        return parts[-3]
+    return None
 
 
 def write_editions(editions: dict[str, dict[str, object]], course: Path) -> list[Path]:

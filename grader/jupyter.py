@@ -65,7 +65,8 @@ def prepare_lab(repo: Path, lang: str) -> dict[str, str]:
         shutil.rmtree(outbound)
     shutil.copytree(edition_dir(repo / "course" / ASSIGNMENT, lang), outbound)
     (exchange / COURSE_ID / "inbound").mkdir(exist_ok=True)
-    return {"JUPYTER_CONFIG_DIR": str(config_dir), "MLFLOW_LAB_LANG": lang}
+    # No MLFLOW_LAB_LANG: each notebook's self-checks speak the language of its edition.
+    return {"JUPYTER_CONFIG_DIR": str(config_dir)}
 
 
 def lab_command(

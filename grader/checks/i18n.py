@@ -3,18 +3,25 @@
 A check writes its messages in English, through :func:`t`: ``t("{n} rows", n=rows)``. The
 English text is the key of the translation (as gettext does it, without the build step):
 :data:`grader.checks.messages_ko.KO` maps it to Korean. The language is the setting
-``MLFLOW_LAB_LANG`` (``en`` or ``ko``), read when a check runs, so a learner who switches
-it sees the next table in the new language. A test fails when a message has no Korean.
+``MLFLOW_LAB_LANG`` (``en`` or ``ko``) or else the notebook's edition, read when a check
+runs, so a learner who switches it sees the next table in the new language. A test fails when a message has no Korean.
 """
 
 from __future__ import annotations
 
+import os
+
 from grader.config import Settings
+from grader.editions import edition_language
 
 
 def language() -> str:
-    """The language self-checks speak now: ``MLFLOW_LAB_LANG`` (checked), ``en`` if unset."""
-    return Settings.from_env().lang
+    """The language self-checks speak now: ``MLFLOW_LAB_LANG`` when set; otherwise the
+    language of the edition the notebook belongs to (Jupyter tells the kernel its notebook's
+    path in ``JPY_SESSION_NAME``), so ``course/ko/`` answers in Korean in any JupyterLab."""
+    if os.environ.get("MLFLOW_LAB_LANG", "").strip():
+        return Settings.from_env().lang
+    return edition_language(os.environ.get("JPY_SESSION_NAME", "")) or Settings.from_env().lang
 
 
 def catalog(lang: str) -> dict[str, str]:

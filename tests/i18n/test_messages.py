@@ -83,6 +83,7 @@ def failing() -> Report:
 
 def test_english_by_default(monkeypatch):
     monkeypatch.delenv("MLFLOW_LAB_LANG", raising=False)
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
     text = str(failing())
     assert "expected: 342 rows" in text and "found:    344 rows" in text
     assert "Step 03 · clean and type the data: 0/1 checks passed" in text
@@ -121,3 +122,17 @@ def test_an_unknown_language_names_the_setting(monkeypatch):
     monkeypatch.setenv("MLFLOW_LAB_LANG", "fr")
     with pytest.raises(ConfigError, match=r"MLFLOW_LAB_LANG=.fr.*en, ko"):
         t("none")
+
+
+def test_a_notebook_of_the_korean_edition_speaks_korean(monkeypatch):
+    """Jupyter tells the kernel its notebook's path; the setting, when set, wins."""
+    monkeypatch.delenv("MLFLOW_LAB_LANG", raising=False)
+    monkeypatch.setenv("JPY_SESSION_NAME", "/home/me/course/ko/mlflow_lab/03_data_prep.ipynb")
+    assert t("none") == "없음"
+    monkeypatch.setenv("JPY_SESSION_NAME", "/home/me/course/mlflow_lab/03_data_prep.ipynb")
+    assert t("none") == "none"
+    monkeypatch.setenv("MLFLOW_LAB_LANG", "ko")
+    assert t("none") == "없음"
+    monkeypatch.setenv("JPY_SESSION_NAME", "/home/me/course/ko/mlflow_lab/03_data_prep.ipynb")
+    monkeypatch.setenv("MLFLOW_LAB_LANG", "en")
+    assert t("none") == "none"
