@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import requests
 from databricks.sdk import WorkspaceClient
+from databricks.sdk.config import Config
 from databricks.sdk.errors import DatabricksError, PermissionDenied, Unauthenticated
 from databricks.sdk.service.iam import User
 
@@ -33,10 +34,10 @@ def _first_line(exc: BaseException) -> str:
 def connect(**config) -> tuple[WorkspaceClient, User]:
     """A working client and the signed-in user, or a WorkspaceAuthError that says why.
 
-    ``config`` goes to ``WorkspaceClient`` (tests pass ``host=``/``token=``); empty means
-    the SDK's default chain."""
+    ``config`` goes to the SDK's ``Config`` (``host=``, ``token=``, ``profile=``...); empty
+    means the SDK's default chain."""
     try:
-        w = WorkspaceClient(**config)
+        w = WorkspaceClient(config=Config(**config))
     except ValueError as exc:  # the SDK's "cannot configure default credentials"
         raise WorkspaceAuthError(
             f"No Databricks credentials found ({_first_line(exc)}).\n{HOW_TO_SIGN_IN}"
@@ -50,7 +51,7 @@ def connect(**config) -> tuple[WorkspaceClient, User]:
             "The token may have expired or been revoked: create a new one and set "
             f"DATABRICKS_TOKEN, or sign in again (az login).\n{HOW_TO_SIGN_IN}"
         ) from None
-    except (requests.ConnectionError, requests.Timeout) as exc:
+    except (requests.ConnectionError, requests.Timeout, TimeoutError) as exc:  # retries ran out
         raise WorkspaceAuthError(
             f"Cannot reach the workspace {host}: {_first_line(exc)}.\n"
             "Check DATABRICKS_HOST (the workspace URL) and your network."

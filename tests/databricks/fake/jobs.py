@@ -1,0 +1,235 @@
+"""One-time runs (``jobs/runs/submit``) of notebook tasks, really executed on the fake
+cluster (papermill with a local kernel and the cluster's environment), and their export
+as Databricks does it: HTML with the notebook model embedded."""
+
+from __future__ import annotations
+
+import base64
+import io
+import itertools
+import json
+import os
+import subprocess
+import sys
+import threading
+import urllib.parse
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from tests.databricks.fake.errors import FakeError, invalid, not_found, require
+
+TASK_KINDS = ("notebook_task", "spark_python_task", "python_wheel_task", "spark_jar_task",
+              "spark_submit_task", "sql_task", "dbt_task", "run_job_task")  # fmt: skip
+NOTEBOOK_SOURCES = ("WORKSPACE", "GIT")
+VIEWS = ("CODE", "DASHBOARDS", "ALL")
+
+
+def notebook_model_html(name: str, executed: nbformat.NotebookNode) -> str:
+    """An executed notebook as Databricks exports a run: the model's ``commands`` hold each
+    cell's source, state, results and error; base64 of the URL-encoded JSON in a script."""
+    commands = []
+    # papermill marks a failure with banner cells of its own; Databricks has none.
+    cells = [
+        c for c in executed.cells if "papermill-error-cell-tag" not in c.metadata.get("tags", [])
+    ]
+    for position, cell in enumerate(cells):
+        command: dict[str, Any] = {"version": "CommandV1", "subtype": "command",
+                                   "position": position, "commandType": "auto"}  # fmt: skip
+        if cell.cell_type != "code":
+            command |= {"command": "%md\n" + cell.source, "state": "finished", "results": None}
+        else:
+            command["command"] = cell.source
+            outputs = cell.get("outputs", [])
+            errors = [o for o in outputs if o.output_type == "error"]
+            if cell.get("execution_count") is None and not outputs:
+                commands.append(command | {"state": "input"})
+                continue
+            items = []
+            for out in outputs:
+                if out.output_type == "stream":
+                    items.append({"type": "text", "data": out.text})
+                elif out.output_type in ("display_data", "execute_result"):
+                    data = out.get("data", {})
+                    if "text/html" in data:
+                        items.append({"type": "html", "data": data["text/html"]})
+                    elif "image/png" in data:
+                        items.append({"type": "image", "data": data["image/png"]})
+                    elif "text/plain" in data:
+                        items.append({"type": "text", "data": data["text/plain"]})
+            command["results"] = {"type": "listResults", "data": items, "arguments": {}}
+            command["state"] = "error" if errors else "finished"
+            if errors:
+                command["errorSummary"] = f"{errors[0].ename}: {errors[0].evalue}"
+                command["error"] = "\n".join(errors[0].traceback)
+        commands.append(command)
+    model = {"version": "NotebookV1", "name": name, "language": "python", "commands": commands}
+    encoded = base64.b64encode(urllib.parse.quote(json.dumps(model)).encode()).decode()
+    return ("<!DOCTYPE html><html><head><meta charset=\"utf-8\"/><title>" + name + "</title>"
+            "<script>var __DATABRICKS_NOTEBOOK_MODEL = '" + encoded + "';</script></head>"
+            "<body><div id=\"content\"></div></body></html>")  # fmt: skip
+
+
+class FakeJobs:
+    def __init__(self, fake) -> None:
+        self.fake = fake
+        self.runs: dict[int, dict[str, Any]] = {}  # parent runs and task runs
+        self._ids = itertools.count(1001)
+        self._procs: list[subprocess.Popen] = []
+
+    def register(self) -> None:
+        r = self.fake.route
+        r("POST", "/api/2.2/jobs/runs/submit", self.submit)
+        r("GET", "/api/2.2/jobs/runs/get", self.get)
+        r("GET", "/api/2.2/jobs/runs/get-output", self.get_output)
+        r("GET", "/api/2.2/jobs/runs/export", self.export)
+
+    def submit(self, body, **_):
+        require(body, "tasks")
+        tasks = body["tasks"]
+        if len(tasks) != 1:
+            raise invalid("The fake runs exactly one task per submitted run.")
+        task = tasks[0]
+        require(task, "task_key", where="tasks[0].")
+        kinds = [k for k in TASK_KINDS if k in task]
+        if len(kinds) != 1:
+            raise invalid("A task needs exactly one of " + ", ".join(TASK_KINDS))
+        if kinds[0] != "notebook_task":
+            raise invalid(f"The fake runs notebook tasks only, not {kinds[0]}")
+        notebook_task = task["notebook_task"]
+        require(notebook_task, "notebook_path", where="tasks[0].notebook_task.")
+        if notebook_task.get("source", "WORKSPACE") not in NOTEBOOK_SOURCES:
+            raise invalid(f"Invalid source {notebook_task['source']}")
+        found = self.fake.files.objects.get(notebook_task["notebook_path"])
+        if not found or found["object_type"] != "NOTEBOOK":
+            raise not_found(f"Notebook {notebook_task['notebook_path']} does not exist.")
+        if not task.get("existing_cluster_id"):
+            raise invalid("The fake needs tasks[0].existing_cluster_id (no job clusters).")
+        self.fake.compute.record(task["existing_cluster_id"])
+        for library in task.get("libraries", []):
+            if set(library) - {"whl", "pypi"}:
+                raise invalid(f"Unsupported library {library}")
+            if "whl" in library:
+                self.fake.files.workspace_content(library["whl"])  # 404 if missing
+        run_id, task_run_id = next(self._ids), next(self._ids)
+        state = {"life_cycle_state": "PENDING", "state_message": ""}
+        task_run = {"run_id": task_run_id, "task_key": task["task_key"], "state": dict(state),
+                    "existing_cluster_id": task["existing_cluster_id"],
+                    "notebook_task": notebook_task, "libraries": task.get("libraries", [])}  # fmt: skip
+        run = {"run_id": run_id, "run_name": body.get("run_name", "Untitled"),
+               "state": dict(state), "tasks": [task_run], "creator_user_name": self.fake.user_name,
+               "run_page_url": f"{self.fake.url}/#job/runs/{run_id}",
+               "start_time": self.fake.now_ms()}  # fmt: skip
+        with self.fake.lock:
+            self.runs[run_id] = run
+            self.runs[task_run_id] = task_run
+        threading.Thread(target=self._execute, args=(run, task_run), daemon=True).start()
+        return {"run_id": run_id}
+
+    def _set(self, run, task_run, **state) -> None:
+        with self.fake.lock:
+            run["state"] = dict(state)
+            task_run["state"] = dict(state)
+
+    def _execute(self, run: dict[str, Any], task_run: dict[str, Any]) -> None:
+        cluster_id = task_run["existing_cluster_id"]
+        try:
+            self.fake.compute.running(cluster_id)
+        except FakeError as exc:
+            self._set(run, task_run, life_cycle_state="INTERNAL_ERROR", state_message=exc.message)
+            return
+        self._set(run, task_run, life_cycle_state="RUNNING", state_message="In run")
+        path = task_run["notebook_task"]["notebook_path"]
+        workdir = self.fake.root / "runs" / str(task_run["run_id"])
+        workdir.mkdir(parents=True)
+        source, executed = workdir / "notebook.ipynb", workdir / "executed.ipynb"
+        source.write_bytes(self.fake.files.workspace_content(path))
+        env = self.fake.compute.environment(cluster_id)
+        env["PYTHONPATH"] = self._install(task_run["libraries"], workdir, env["PYTHONPATH"])
+        with open(workdir / "papermill.log", "wb") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "papermill", str(source), str(executed), "-k", "python3",
+                 "--cwd", str(workdir), "--no-progress-bar"],
+                env=env, stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+            self._procs.append(proc)
+            proc.wait()
+        task_run["_executed"] = executed if executed.exists() else source
+        task_run["_log"] = (workdir / "papermill.log").read_text(errors="replace")
+        ok = proc.returncode == 0
+        self._set(run, task_run, life_cycle_state="TERMINATED",
+                  result_state="SUCCESS" if ok else "FAILED",
+                  state_message="" if ok else "Workload failed, see run output for details")  # fmt: skip
+
+    def _install(self, libraries: list[dict[str, Any]], workdir: Path, path: str) -> str:
+        """Install the task's wheels: a pure-Python wheel imports once unpacked on the path,
+        ahead of anything else, so the cluster runs the uploaded code."""
+        unpacked = []
+        for library in libraries:
+            if "whl" in library:
+                data = self.fake.files.workspace_content(library["whl"])
+                target = workdir / "libs" / library["whl"].rsplit("/", 1)[-1]
+                unpacked.append(str(unpack_wheel(data, target)))
+        return os.pathsep.join([*unpacked, path])
+
+    def _get(self, query) -> dict[str, Any]:
+        require(query, "run_id")
+        run = self.runs.get(int(query["run_id"]))
+        if run is None:
+            raise not_found(f"Run {query['run_id']} does not exist.")
+        return run
+
+    def get(self, query, **_):
+        run = _public(self._get(query))
+        if "tasks" in run:
+            run["tasks"] = [_public(t) for t in run["tasks"]]
+        return run
+
+    def _task_run(self, query) -> dict[str, Any]:
+        run = self._get(query)
+        if "tasks" in run:
+            raise invalid("Retrieving the output of runs with multiple tasks is not supported. "
+                          "Please retrieve the output of each individual task run instead.")  # fmt: skip
+        return run
+
+    def get_output(self, query, **_):
+        task_run = self._task_run(query)
+        output: dict[str, Any] = {"metadata": _public(task_run)}
+        if task_run["state"].get("result_state") == "FAILED":
+            executed = nbformat.read(task_run["_executed"], as_version=4)
+            errors = [o for c in executed.cells for o in c.get("outputs", [])
+                      if o.output_type == "error"]  # fmt: skip
+            output["error"] = (f"{errors[0].ename}: {errors[0].evalue}" if errors
+                               else task_run["_log"].strip().splitlines()[-1:][0])  # fmt: skip
+            output["error_trace"] = task_run["_log"][-4000:]
+        return output
+
+    def export(self, query, **_):
+        task_run = self._task_run(query)
+        if query.get("views_to_export", "CODE") not in VIEWS:
+            raise invalid(f"Invalid views_to_export {query['views_to_export']}")
+        if task_run["state"]["life_cycle_state"] != "TERMINATED":
+            raise FakeError(400, "INVALID_STATE", "The run has not finished yet.")
+        name = task_run["notebook_task"]["notebook_path"].rsplit("/", 1)[-1]
+        executed = nbformat.read(task_run["_executed"], as_version=4)
+        return {"views": [{"content": notebook_model_html(name, executed), "name": name,
+                           "type": "NOTEBOOK"}]}  # fmt: skip
+
+    def stop(self) -> None:
+        for proc in self._procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+
+def _public(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if not k.startswith("_")}
+
+
+def unpack_wheel(data: bytes, target: Path) -> Path:
+    """Unpack a pure-Python wheel so its packages import from ``target``."""
+    with zipfile.ZipFile(io.BytesIO(data)) as whl:
+        whl.extractall(target)
+    return target

@@ -1,0 +1,227 @@
+"""The fake workspace's HTTP side: auth, routing, injected faults and the call log."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from tests.databricks.fake.errors import FakeError
+
+
+@dataclass
+class Call:
+    """One request the fake answered."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    status: int
+
+
+@dataclass
+class Fault:
+    """Answer the next ``times`` requests matching ``method``/``path`` with an error."""
+
+    method: str
+    path: re.Pattern
+    status: int
+    error_code: str
+    message: str
+    times: int = 1
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Timings:
+    """How long the fake's resources take (seconds of wall clock; tests keep them short)."""
+
+    cluster_start: float = 0.3
+    cluster_stop: float = 0.2
+
+
+Handler = Callable[..., Any]
+
+
+class FakeDatabricks:
+    """State and routes of one fake workspace; ``start()`` serves it on loopback."""
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        user_name: str = "jane.doe@example.com",
+        display_name: str = "Jane Doe",
+        token: str = "dapi-fake-token",
+        timings: Timings | None = None,
+    ) -> None:
+        from tests.databricks.fake import compute, files, jobs, mlflow_proxy, serving
+
+        self.root = root
+        self.user_name = user_name
+        self.display_name = display_name
+        self.token = token
+        self.token_expired = False
+        self.timings = timings or Timings()
+        self.calls: list[Call] = []
+        self.faults: list[Fault] = []
+        self.lock = threading.RLock()
+        self._routes: list[tuple[str, re.Pattern, Handler]] = []
+        self._server: ThreadingHTTPServer | None = None
+        self.files = files.FakeFiles(self)
+        self.compute = compute.FakeCompute(self)
+        self.jobs = jobs.FakeJobs(self)
+        self.mlflow = mlflow_proxy.MlflowProxy(self)
+        self.serving = serving.FakeServing(self)
+        self.route("GET", "/api/2.0/preview/scim/v2/Me", self.me)
+        self.route("GET", "/api/2.1/unity-catalog/current-metastore-assignment", self.metastore)
+        for part in (self.files, self.compute, self.jobs, self.serving, self.mlflow):
+            part.register()
+
+    # -- routing ---------------------------------------------------------------------------
+    def route(self, method: str, path: str, handler: Handler) -> None:
+        """``path`` may hold ``{name}`` parts, passed to the handler by keyword."""
+        pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path)
+        self._routes.append((method, re.compile(pattern + "$"), handler))
+
+    def inject(self, method: str, path: str, status: int, error_code: str, message: str,
+               *, times: int = 1, headers: dict[str, str] | None = None) -> None:  # fmt: skip
+        """Make the next ``times`` matching requests fail (``path`` is a regex)."""
+        with self.lock:
+            fault = Fault(method, re.compile(path), status, error_code, message, times)
+            fault.headers = headers or {}
+            self.faults.append(fault)
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "start() the fake first"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def calls_to(self, method: str, path: str) -> list[Call]:
+        """Answered calls (status < 400) whose path matches the regex ``path``."""
+        return [c for c in self.calls if c.method == method and re.fullmatch(path, c.path)
+                and c.status < 400]  # fmt: skip
+
+    # -- answering -------------------------------------------------------------------------
+    def answer(self, method: str, path: str, query: dict[str, str], body: Any,
+               headers: dict[str, str]) -> tuple[int, Any, dict[str, str]]:  # fmt: skip
+        status, payload, extra = self._answer(method, path, query, body, headers)
+        with self.lock:
+            self.calls.append(Call(method, path, query, body, status))
+        return status, payload, extra
+
+    def _answer(self, method, path, query, body, headers):
+        if path == "/.well-known/databricks-config":
+            return 404, {"error_code": "NOT_FOUND", "message": "Not found"}, {}
+        auth = headers.get("authorization", "")
+        if auth != f"Bearer {self.token}":
+            return 401, {"error_code": "UNAUTHENTICATED", "message": "Invalid access token."}, {}
+        if self.token_expired:
+            return 403, {"error_code": "PERMISSION_DENIED",
+                         "message": "Invalid access token: the token has expired."}, {}  # fmt: skip
+        with self.lock:
+            for fault in self.faults:
+                if fault.times > 0 and fault.method == method and fault.path.search(path):
+                    fault.times -= 1
+                    body = {"error_code": fault.error_code, "message": fault.message}
+                    return fault.status, body, fault.headers
+        for verb, pattern, handler in self._routes:
+            found = pattern.match(path)
+            if verb == method and found:
+                try:
+                    return 200, handler(query=query, body=body, **found.groupdict()) or {}, {}
+                except FakeError as exc:
+                    return exc.status, exc.body(), {}
+        return 404, {"error_code": "ENDPOINT_NOT_FOUND", "message": f"No API {method} {path}"}, {}
+
+    # -- identity and catalog ----------------------------------------------------------------
+    def me(self, **_: Any) -> dict[str, Any]:
+        return {
+            "id": "4242",
+            "userName": self.user_name,
+            "displayName": self.display_name,
+            "active": True,
+            "emails": [{"value": self.user_name, "primary": True, "type": "work"}],
+        }
+
+    def metastore(self, **_: Any) -> dict[str, Any]:
+        """No Unity Catalog here: the lab uses the workspace model registry."""
+        raise FakeError(404, "METASTORE_DOES_NOT_EXIST", "No metastore assigned for the workspace")
+
+    # -- life cycle --------------------------------------------------------------------------
+    def start(self) -> FakeDatabricks:
+        fake = self
+
+        class _Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:  # keep the test output clean
+                pass
+
+            def _serve(self) -> None:
+                url = urllib.parse.urlsplit(self.path)
+                query = dict(urllib.parse.parse_qsl(url.query))
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                try:
+                    body = json.loads(raw) if raw else {}
+                except ValueError:
+                    body = raw
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                if url.path.startswith("/signed/"):  # cloud storage behind a signed URI
+                    data = fake.mlflow.download(url.path.removeprefix("/signed/"))
+                    status = 404 if data is None else 200
+                    self._send(status, data or b"", "application/octet-stream")
+                    return
+                if (
+                    fake.mlflow.handles(url.path)
+                    and headers.get("authorization") == (f"Bearer {fake.token}")
+                    and not fake.token_expired
+                ):
+                    status, data, content_type = fake.mlflow.forward(
+                        self.command, url.path, url.query, raw, headers
+                    )
+                    with fake.lock:
+                        fake.calls.append(Call(self.command, url.path, query, body, status))
+                    self._send(status, data, content_type)
+                    return
+                status, payload, extra = fake.answer(self.command, url.path, query, body, headers)
+                self._send(status, json.dumps(payload).encode(), "application/json", extra)
+
+            def _send(self, status, data: bytes, content_type: str, extra=None) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(data)))
+                for key, value in (extra or {}).items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        """Stop the server and everything the fake started (runs, endpoints, MLflow)."""
+        self.jobs.stop()
+        self.compute.stop()
+        self.serving.stop()
+        self.mlflow.stop()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def now_ms(self) -> int:
+        return int(time.time() * 1000)

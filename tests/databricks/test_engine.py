@@ -1,0 +1,55 @@
+"""papermill's databricks engine on the fake: a run on the cluster, and a run that fails."""
+
+from __future__ import annotations
+
+import nbformat
+import papermill
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+from papermill.exceptions import PapermillExecutionError
+
+from grader.lab.databricks.engine import ON_CLUSTER_STEPS, step_of
+
+
+def _notebook(path, *sources: str) -> None:
+    parameters = new_code_cell("backend = None\nhome = None", metadata={"tags": ["parameters"]})
+    nb = new_notebook(cells=[parameters, *(new_code_cell(s) for s in sources)])
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "language": "python",
+        "display_name": "Python 3",
+    }
+    nbformat.write(nb, path)
+
+
+def test_step_of_reads_the_setup_call_or_the_file_name() -> None:
+    nb = new_notebook(cells=[new_code_cell('lab = Lab.setup("04_mlflow_run", backend=backend)')])
+    assert step_of(nb) == "04_mlflow_run" and "04_mlflow_run" in ON_CLUSTER_STEPS
+    assert step_of(new_notebook(), "course/05_function.ipynb") == "05_function"
+    assert step_of(new_notebook(), "scratch.ipynb") is None
+
+
+def test_a_failed_cell_on_the_cluster_is_papermills_error(fake_databricks, tmp_path) -> None:
+    source, output = tmp_path / "03_data_prep.ipynb", tmp_path / "out.ipynb"
+    _notebook(
+        source,
+        "import os\nprint('on', os.environ['DATABRICKS_RUNTIME_VERSION'], backend)",
+        "raise ValueError('the penguins escaped')",
+        "print('not reached')",
+    )
+    with pytest.raises(PapermillExecutionError) as info:
+        papermill.execute_notebook(str(source), str(output), engine_name="databricks",
+                                   kernel_name="python3", progress_bar=False)  # fmt: skip
+    assert info.value.ename == "ValueError" and "penguins escaped" in info.value.evalue
+    assert info.value.source == "raise ValueError('the penguins escaped')"
+    cells = {c.source: c for c in nbformat.read(output, as_version=4).cells}
+    first = cells["import os\nprint('on', os.environ['DATABRICKS_RUNTIME_VERSION'], backend)"]
+    assert first.outputs[0].text == "on 17.3.x databricks\n"  # ran on the cluster, as databricks
+    assert cells["print('not reached')"].outputs == []
+
+    submitted = fake_databricks.calls_to("POST", "/api/2.2/jobs/runs/submit")
+    task = submitted[0].body["tasks"][0]
+    assert task["notebook_task"]["notebook_path"].endswith("/mlflow_lab_notebooks/03_data_prep")
+    assert task["libraries"][0]["whl"].endswith("-py3-none-any.whl")
+    states = [r["state"].get("result_state") for r in fake_databricks.jobs.runs.values()]
+    assert states == ["FAILED", "FAILED"]  # the run and its task run

@@ -1,0 +1,59 @@
+"""An exported run (HTML with the notebook model) back into Jupyter outputs."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from papermill.exceptions import PapermillExecutionError
+from papermill.execute import raise_for_execution_errors
+
+from grader.exceptions import WorkspaceStateError
+from grader.lab.databricks.export import apply_model, notebook_model
+from tests.databricks.fake.jobs import notebook_model_html
+
+
+def _executed():
+    nb = new_notebook(cells=[
+        new_markdown_cell("# Step"),
+        new_code_cell("print('hi')", execution_count=1,
+                      outputs=[new_output("stream", name="stdout", text="hi\n")]),
+        new_code_cell("display(df)", execution_count=2,
+                      outputs=[new_output("display_data", data={"text/html": "<table/>"})]),
+        new_code_cell("1 / 0", execution_count=3, outputs=[new_output(
+            "error", ename="ZeroDivisionError", evalue="division by zero",
+            traceback=["Traceback...", "ZeroDivisionError: division by zero"])]),
+        new_code_cell("print('never')"),
+    ])  # fmt: skip
+    return nb
+
+
+def test_outputs_and_the_failed_cell_come_back() -> None:
+    executed = _executed()
+    fresh = copy.deepcopy(executed)
+    for cell in fresh.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    ran = apply_model(fresh, notebook_model(notebook_model_html("03_data_prep", executed)))
+    assert ran == 3
+    assert fresh.cells[1].outputs[0].text == "hi\n"
+    assert fresh.cells[2].outputs[0].data == {"text/html": "<table/>"}
+    assert fresh.cells[4].outputs == [] and fresh.cells[4].execution_count is None
+    with pytest.raises(PapermillExecutionError) as info:
+        raise_for_execution_errors(fresh, "out.ipynb")
+    assert info.value.ename == "ZeroDivisionError" and info.value.source == "1 / 0"
+    assert info.value.exec_count == 3
+
+
+def test_a_page_without_a_notebook_model_is_refused() -> None:
+    with pytest.raises(WorkspaceStateError, match="no notebook model"):
+        notebook_model("<html><body>Dashboard</body></html>")
+
+
+def test_a_notebook_changed_while_it_ran_is_refused() -> None:
+    executed = _executed()
+    model = notebook_model(notebook_model_html("x", executed))
+    executed.cells.append(new_code_cell("extra"))
+    with pytest.raises(WorkspaceStateError, match="5 cells, the notebook 6"):
+        apply_model(executed, model)
