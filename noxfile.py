@@ -82,6 +82,22 @@ def lint(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def databricks(session: nox.Session) -> None:
+    """Run the whole course on a live Databricks workspace (needs DATABRICKS_HOST)."""
+    import os
+
+    if not (os.environ.get("DATABRICKS_HOST") or os.environ.get("DATABRICKS_CONFIG_PROFILE")):
+        session.skip(
+            "DATABRICKS_HOST is not set, so there is no workspace to run the course on. "
+            "Set DATABRICKS_HOST and DATABRICKS_TOKEN (or DATABRICKS_CONFIG_PROFILE) to run "
+            "it; README: 'Running the course on Databricks'. Nothing was run."
+        )
+    session.env.update(OFFLINE_ENV)  # no MLflow telemetry; the workspace is the only remote
+    session.install(".")
+    session.run("grader", "course", "--backend", "databricks", *session.posargs)
+
+
+@nox.session(default=False)
 def grade(session: nox.Session) -> None:
     """Grade a class: nox -s grade -- SUBMISSIONS --out DIR [--workers N] [--force]."""
     _preflight(session)
