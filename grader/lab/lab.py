@@ -144,10 +144,10 @@ class Lab:
     def ui_url(self, run=None) -> str:
         """Where the MLflow UI (``MLFLOW_LAB_UI_URL``, started by ``nox -s mlflow-ui``) shows
         your experiment, or one of its runs (a run or its id)."""
-        url = f"{self.settings.ui_url.rstrip('/')}/#/experiments/{self.experiment_id}"
-        if run is None:
-            return url
-        return f"{url}/runs/{getattr(getattr(run, 'info', None), 'run_id', run)}"
+        url = f"{self.settings.ui_url.rstrip('/')}/#/experiments/{self.experiment_id}/runs"
+        if run is not None:
+            url += f"/{getattr(getattr(run, 'info', None), 'run_id', run)}"
+        return url + "?workflowType=machine_learning"  # the UI's model-training view
 
     def check(self, name: str) -> None:
         """Run the named self-check on this notebook's variables, show its table, and
