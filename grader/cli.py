@@ -113,12 +113,34 @@ def _workers(value: str) -> int | None:
 @click.option(
     "--notebook-timeout", type=int, default=None, help="Seconds one notebook may take [900]."
 )
-def autograde(submissions, out, workers, force, cell_timeout, notebook_timeout) -> None:
-    """Grade a class: SUBMISSIONS holds <student>/mlflow_lab/*.ipynb folders or <student>.zip."""
+@click.option("--memory-limit", type=int, default=None, help="Bytes of memory per unit [6 GiB].")
+@click.option("--process-limit", type=int, default=None, help="Processes per unit [2048].")
+@click.option(
+    "--unsafe",
+    is_flag=True,
+    help="Grade without a sandbox (trusted work only) where one cannot be made.",
+)
+def autograde(
+    submissions, out, workers, force, cell_timeout, notebook_timeout, memory_limit,
+    process_limit, unsafe,
+) -> None:  # fmt: skip
+    """Grade a class: SUBMISSIONS holds <student>/mlflow_lab/*.ipynb folders or <student>.zip.
+
+    Each learner's kernel runs in a sandbox (docs/threat-model.md); where this machine
+    cannot make one, grading is refused with what is missing, unless --unsafe.
+    """
     from rich.progress import Progress
 
     from grader.grading import autograde as batch_grading
-    from grader.grading.config import CELL_TIMEOUT, NOTEBOOK_TIMEOUT
+    from grader.grading.config import CELL_TIMEOUT, NOTEBOOK_TIMEOUT, SandboxLimits
+
+    limits = SandboxLimits()
+    if memory_limit:
+        limits.memory_limit = memory_limit
+    if process_limit:
+        limits.process_limit = process_limit
+    if unsafe:
+        console.print("[yellow]--unsafe: learners' code runs unsandboxed, as you.[/]")
 
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("grading", total=None)
@@ -141,6 +163,8 @@ def autograde(submissions, out, workers, force, cell_timeout, notebook_timeout) 
                 force=force,
                 cell_timeout=cell_timeout or CELL_TIMEOUT,
                 notebook_timeout=notebook_timeout or NOTEBOOK_TIMEOUT,
+                unsafe=unsafe,
+                limits=limits,
                 on_unit=on_unit,
             )
         except (GraderError, FileNotFoundError) as exc:

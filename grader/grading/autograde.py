@@ -16,9 +16,9 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.grading import gradebook, results, submissions
+from grader.grading import gradebook, results, sandbox, submissions
 from grader.grading.collect import grade_cells
-from grader.grading.config import ASSIGNMENT, CELL_TIMEOUT, NOTEBOOK_TIMEOUT
+from grader.grading.config import ASSIGNMENT, CELL_TIMEOUT, NOTEBOOK_TIMEOUT, SandboxLimits
 from grader.grading.isolation import kill_processes_of
 from grader.grading.release import generate_assignment
 from grader.grading.unit import Unit, grade_unit
@@ -71,10 +71,20 @@ def autograde(
     cell_timeout: int = CELL_TIMEOUT,
     notebook_timeout: int = NOTEBOOK_TIMEOUT,
     solutions: Path | None = None,
+    unsafe: bool = False,
+    limits: SandboxLimits | None = None,
     on_unit: Callable[[Unit, results.NotebookResult, bool], None] = lambda u, r, s: None,
 ) -> Batch:
-    """Grade every submission in ``submissions_dir`` into ``out``."""
+    """Grade every submission in ``submissions_dir`` into ``out``.
+
+    Each kernel runs in a sandbox with ``limits`` (default: :class:`SandboxLimits`'s); when
+    this machine cannot make one, this refuses with what is missing, unless ``unsafe``.
+    """
     started = time.monotonic()
+    if not unsafe:
+        sandbox.require()
+        limits = limits or SandboxLimits()
+        sandbox.remove_stale_cgroups()  # a killed earlier run may have left kernels behind
     solutions = solutions or solutions_dir()
     out.mkdir(parents=True, exist_ok=True)
     batch = Batch(out=out)
@@ -101,6 +111,7 @@ def autograde(
             template=course_root,
             cell_timeout=cell_timeout,
             notebook_timeout=notebook_timeout,
+            limits=None if unsafe else limits,
         )
         result.save(result_path(out, unit.student, unit.notebook))
         return result

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from traitlets.config import Config
+from traitlets import Float, Int
+from traitlets.config import Config, Configurable
 
 ASSIGNMENT = "mlflow_lab"
 COURSE_ID = "mlflow-on-databricks"
@@ -14,6 +15,34 @@ CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 #: 30 s default; these are the defaults of `grader autograde`, which can override them.
 CELL_TIMEOUT = 300
 NOTEBOOK_TIMEOUT = 900
+
+
+GIB = 1024**3
+
+
+class SandboxLimits(Configurable):
+    """What one unit's sandbox may use, as nbgrader-style traitlets config.
+
+    Set them in a config like any nbgrader option (``c.SandboxLimits.memory_limit = ...``)
+    or with ``grader autograde --memory-limit/--process-limit``. The defaults fit step 06,
+    the largest: a kernel with Spark plus an endpoint with Spark of its own.
+    """
+
+    memory_limit = Int(
+        6 * GIB, help="Bytes of memory a unit's kernel and its children may use together."
+    ).tag(config=True)
+    process_limit = Int(
+        2048, help="Processes and threads a unit may have at once (step 06 peaks near 520)."
+    ).tag(config=True)
+    cpu_limit = Float(
+        0.0, help="Processors a unit may use at most (0: no cap; units always share fairly)."
+    ).tag(config=True)
+    file_size_limit = Int(2 * GIB, help="Largest file a unit's kernel may write, in bytes.").tag(
+        config=True
+    )
+    uid = Int(
+        64055, help="The unprivileged uid (and gid) kernels run as; no account is needed."
+    ).tag(config=True)
 
 
 def nbgrader_config(root: Path, *, cell_timeout: int = CELL_TIMEOUT) -> Config:

@@ -1,0 +1,360 @@
+"""The security boundary around a learner's kernel: bubblewrap, a dedicated uid, cgroups.
+
+A submission is untrusted code that runs as long as the grader lets it. Its kernel (and
+everything the kernel starts: Spark's JVM, ``mlflow models serve``, a fork bomb) runs:
+
+- in new mount, pid, network, ipc and uts namespaces made by ``bwrap``: the file system it
+  sees is the system's programs read-only plus its own unit folders (lab home, HOME, TMPDIR)
+  read-write; ``solutions/``, the gradebook, the nbgrader folder, other units and the
+  instructor's home are not there at all; the network is its own loopback only;
+- as a dedicated unprivileged uid (``setpriv``: no capabilities, no new privileges), so
+  even a file that is mounted in by mistake is only as readable as it is to "other";
+- in a memory and a pids cgroup of its own, with an ``ulimit`` on file size: a memory or
+  fork bomb ends in that cgroup, never in another unit or in the grader.
+
+The grader talks to the kernel over ZMQ ``ipc`` sockets in a short folder mounted into the
+sandbox (TCP would not cross the network namespace). When the unit ends, every process of
+its cgroup is killed: killing the pid namespace's init takes all the rest with it.
+
+Linux only, and root is needed to create cgroups and to switch to the sandbox uid.
+:func:`problems` says what is missing on this machine and how to fix it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.exceptions import SandboxUnavailableError
+from grader.grading.config import SandboxLimits
+
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+#: The parent cgroup of every unit, in each controller's hierarchy (cgroup v1).
+CGROUP_PARENT = "mlflow-lab-grading"
+#: memory and pids cap the unit; cpu gives each unit an equal share of the processors
+#: whatever its number of processes, so a fork bomb cannot slow a neighbour into a timeout.
+CONTROLLERS = ("memory", "pids", "cpu")
+#: Every namespace but the user namespace: the kernel drops to a real unprivileged uid
+#: (``setpriv``), which a user namespace mapping only root could not represent.
+UNSHARE = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup"]
+#: The learner's name inside the sandbox (Spark and Hadoop need the uid to have one).
+LEARNER = "learner"
+#: Variables of the grader's environment a kernel may see; everything else is dropped.
+PASSED_ENV = ("LANG", "LC_ALL", "TZ", "JAVA_HOME")
+
+
+def _system_mounts() -> list[str]:
+    """Read-only binds of the programs a kernel needs: the OS, Python, Java, the lab."""
+    import grader
+
+    paths = ["/usr", "/etc", "/opt"]
+    for link in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+        if os.path.islink(link):
+            continue  # merged /usr: recreated as a link below
+        paths.append(link)
+    paths += [sys.prefix, sys.base_prefix, os.path.realpath(sys.base_prefix)]
+    paths.append(str(Path(grader.__file__).resolve().parent))  # the package, not its repo
+    args: list[str] = []
+    for path in dict.fromkeys(paths):
+        if os.path.exists(path):
+            args += [*_parents(path), "--ro-bind", path, path]
+    for link in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+        if os.path.islink(link):
+            args += ["--symlink", os.readlink(link), link]
+    return args
+
+
+def _parents(path: str | Path) -> list[str]:
+    """Make ``path``'s missing ancestors traversable (bwrap would make them 0700, root's)."""
+    args: list[str] = []
+    for parent in reversed(Path(path).parents[:-1]):  # from the top, without "/"
+        args += ["--perms", "0755", "--dir", str(parent)]
+    return args
+
+
+def package_parent() -> str:
+    """The folder holding the ``grader`` package (on the kernel's PYTHONPATH)."""
+    import grader
+
+    return str(Path(grader.__file__).resolve().parent.parent)
+
+
+@functools.cache
+def problems() -> tuple[str, ...]:
+    """Why a sandbox cannot be made on this machine, each with its fix; empty when it can."""
+    found = []
+    if not sys.platform.startswith("linux"):
+        return (f"the sandbox needs Linux (namespaces, cgroups); this is {sys.platform}.",)
+    if os.geteuid() != 0:
+        found.append(
+            "the grader is not root: it needs root to create the units' cgroups and to run "
+            "kernels as the sandbox uid. Run it as root (e.g. with sudo)."
+        )
+    for tool, package in (("bwrap", "bubblewrap"), ("setpriv", "util-linux")):
+        if shutil.which(tool) is None:
+            found.append(f"`{tool}` is not installed: apt-get install {package}")
+    for controller in CONTROLLERS:
+        folder = CGROUP_ROOT / controller
+        if not (folder / "cgroup.procs").exists():
+            found.append(
+                f"no cgroup v1 `{controller}` controller at {folder}: mount it "
+                f"(mount -t cgroup -o {controller} cgroup {folder}) or boot with "
+                "systemd.unified_cgroup_hierarchy=0."
+            )
+        elif not os.access(folder, os.W_OK):
+            found.append(f"{folder} is read-only here: the grader cannot create cgroups.")
+    if not found:
+        trial = subprocess.run(
+            ["bwrap", *UNSHARE, "--die-with-parent", *_system_mounts(), "--", "true"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if trial.returncode != 0:
+            found.append(
+                "bwrap cannot create namespaces here "
+                f"({trial.stderr.strip() or trial.returncode}): on a container host allow "
+                "them (e.g. docker --privileged or --security-opt seccomp=unconfined)."
+            )
+    return tuple(found)
+
+
+def require() -> None:
+    """Raise :class:`SandboxUnavailableError` saying what is missing, unless all is there."""
+    missing = problems()
+    if missing:
+        raise SandboxUnavailableError(
+            "Learners' kernels cannot be sandboxed on this machine:\n"
+            + "\n".join(f"  - {p}" for p in missing)
+            + "\nFix that, or grade only trusted work with --unsafe (no sandbox)."
+        )
+
+
+@dataclass(frozen=True)
+class Cgroup:
+    """One unit's memory and pids cgroups (v1): caps, membership, and kill-all."""
+
+    name: str
+
+    def folders(self) -> list[Path]:
+        return [self.folder(c) for c in CONTROLLERS]
+
+    def folder(self, controller: str) -> Path:
+        return CGROUP_ROOT / controller / CGROUP_PARENT / self.name
+
+    def create(self, limits: SandboxLimits) -> Cgroup:
+        for folder in self.folders():
+            folder.mkdir(parents=True, exist_ok=True)
+        memory, pids, cpu = self.folders()
+        (memory / "memory.limit_in_bytes").write_text(str(limits.memory_limit))
+        swap = memory / "memory.memsw.limit_in_bytes"
+        if swap.exists():  # memory plus swap, where swap is accounted
+            swap.write_text(str(limits.memory_limit))
+        (pids / "pids.max").write_text(str(limits.process_limit))
+        if limits.cpu_limit > 0:
+            period = int((cpu / "cpu.cfs_period_us").read_text())
+            (cpu / "cpu.cfs_quota_us").write_text(str(int(limits.cpu_limit * period)))
+        return self
+
+    def procs_files(self) -> list[str]:
+        return [str(folder / "cgroup.procs") for folder in self.folders()]
+
+    def pids(self) -> set[int]:
+        found: set[int] = set()
+        for path in self.procs_files():
+            with contextlib.suppress(OSError):
+                found.update(int(line) for line in Path(path).read_text().split())
+        return found
+
+    def peak_memory(self) -> int:
+        """Most memory the unit used at once, in bytes (0 when unknown)."""
+        with contextlib.suppress(OSError, ValueError):
+            return int((self.folder("memory") / "memory.max_usage_in_bytes").read_text())
+        return 0
+
+    def oom_kills(self) -> int:
+        """How many times the memory cap made the kernel kill a process of the unit."""
+        with contextlib.suppress(OSError, ValueError):
+            for line in (self.folder("memory") / "memory.oom_control").read_text().splitlines():
+                key, _, value = line.partition(" ")
+                if key == "oom_kill":
+                    return int(value)
+        return 0
+
+    def forks_refused(self) -> int:
+        """How many times the process cap refused the unit a new process or thread."""
+        with contextlib.suppress(OSError, ValueError):
+            return int((self.folder("pids") / "pids.events").read_text().split()[-1])
+        return 0
+
+    def kill(self, timeout: float = 15.0) -> set[int]:
+        """SIGKILL every process of the unit until none is left; return the pids killed."""
+        killed: set[int] = set()
+        deadline = time.monotonic() + timeout
+        while (pids := self.pids()) and time.monotonic() < deadline:
+            for pid in pids:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(pid, signal.SIGKILL)
+            killed |= pids
+            time.sleep(0.05)
+        return killed
+
+    def remove(self) -> None:
+        self.kill()
+        for folder in self.folders():
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+
+
+@dataclass(frozen=True)
+class Jail:
+    """The sandbox of one unit: what its kernel sees, who it runs as, what caps it.
+
+    ``writable`` are the unit's own folders (mounted read-write at their own paths, so
+    the records they hold name the same files inside and out); ``ipc`` is the short folder
+    of the kernel's sockets and connection file.
+    """
+
+    writable: tuple[Path, ...]
+    home: Path
+    tmp: Path
+    ipc: Path
+    etc: Path  # the sandbox's passwd and group files (outside the writable folders)
+    cgroup: Cgroup
+    limits: SandboxLimits
+
+    @classmethod
+    def create(
+        cls, name: str, *, writable: list[Path], home: Path, tmp: Path, private: Path,
+        limits: SandboxLimits,
+    ) -> Jail:  # fmt: skip
+        """Make the unit's cgroups, hand its folders to the sandbox uid, write its users."""
+        uid = limits.uid
+        for folder in writable:
+            folder.mkdir(parents=True, exist_ok=True)
+            _chown_tree(folder, uid)
+        ipc = Path(tempfile.mkdtemp(prefix="lab-ipc-", dir="/tmp"))  # socket paths are short
+        os.chown(ipc, uid, uid)
+        etc = private / "etc"
+        etc.mkdir(parents=True, exist_ok=True)
+        (etc / "passwd").write_text(
+            f"root:x:0:0:root:/root:/usr/sbin/nologin\n"
+            f"{LEARNER}:x:{uid}:{uid}:learner:{home}:/bin/sh\n"
+            "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
+        )
+        (etc / "group").write_text(f"root:x:0:\n{LEARNER}:x:{uid}:\nnogroup:x:65534:\n")
+        cgroup = Cgroup(name).create(limits)
+        return cls(tuple(writable), home, tmp, ipc, etc, cgroup, limits)
+
+    def env(self, unit_env: dict[str, str]) -> dict[str, str]:
+        """The kernel's whole environment: the unit's settings, nothing of the grader's."""
+        keep = {k: v for k, v in os.environ.items() if k in PASSED_ENV}
+        keep.update(
+            {
+                k: v
+                for k, v in unit_env.items()
+                if k.startswith(("MLFLOW", "SPARK", "JUPYTER", "PYTHONDONTWRITE", "DO_NOT"))
+            }
+        )
+        bin_dir = str(Path(sys.executable).parent)
+        keep.update(
+            {
+                "HOME": str(self.home),
+                "TMPDIR": str(self.tmp),
+                "USER": LEARNER,
+                "LOGNAME": LEARNER,
+                "PATH": f"{bin_dir}:/usr/local/bin:/usr/bin:/bin",
+                "PYTHONPATH": package_parent(),
+                "MPLCONFIGDIR": str(self.tmp / "matplotlib"),
+            }
+        )
+        return keep
+
+    def command(
+        self, argv: list[str], *, env: dict[str, str], log: Path | None = None
+    ) -> list[str]:
+        """``argv`` wrapped so it runs in the sandbox: join the cgroups, cap file sizes,
+        enter the namespaces, drop to the sandbox uid."""
+        uid = str(self.limits.uid)
+        bwrap = [
+            "bwrap",
+            *UNSHARE,  # and mount; the new network has only its own loopback
+            "--die-with-parent",
+            "--new-session",
+            "--hostname", "localhost",
+            # Empty first: binds made later inside them (Python, the unit) show through.
+            "--perms", "1777", "--tmpfs", "/tmp",  # Java writes there whatever TMPDIR says
+            "--tmpfs", "/run",
+            "--tmpfs", "/root",
+            "--tmpfs", "/home",
+            *_system_mounts(),
+            "--ro-bind", str(self.etc / "passwd"), "/etc/passwd",
+            "--ro-bind", str(self.etc / "group"), "/etc/group",
+            "--proc", "/proc",
+            "--dev", "/dev",
+            "--perms", "1777", "--tmpfs", "/dev/shm",
+        ]  # fmt: skip
+        for folder in (*self.writable, self.ipc):
+            bwrap += [*_parents(folder), "--bind", str(folder), str(folder)]
+        bwrap += ["--chdir", str(self.home), "--clearenv"]
+        for key, value in sorted(env.items()):
+            bwrap += ["--setenv", key, value]
+        setpriv = [
+            "setpriv", "--reuid", uid, "--regid", uid, "--clear-groups",
+            "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs",
+        ]  # fmt: skip
+        joins = " ".join(f'echo $$ > "{path}" &&' for path in self.cgroup.procs_files())
+        blocks = max(1, self.limits.file_size_limit // 512)  # ulimit -f counts 512-byte blocks
+        redirect = f' >>"{log}" 2>&1' if log else ""
+        script = f'{joins} ulimit -c 0 && ulimit -f {blocks} && exec "$@"{redirect}'
+        return ["/bin/sh", "-c", script, "sandbox", *bwrap, "--", *setpriv, "--", *argv]
+
+    def destroy(self) -> set[int]:
+        """Kill all the unit's processes, remove its cgroups and socket folder."""
+        killed = self.cgroup.kill()
+        self.cgroup.remove()
+        shutil.rmtree(self.ipc, ignore_errors=True)
+        return killed
+
+
+def _chown_tree(folder: Path, uid: int) -> None:
+    os.chown(folder, uid, uid)
+    for root, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            os.chown(os.path.join(root, name), uid, uid, follow_symlinks=False)
+
+
+def remove_stale_cgroups() -> list[str]:
+    """Kill and remove units' cgroups left by a grader that was killed; return their names."""
+    names: set[str] = set()
+    for controller in CONTROLLERS:
+        parent = CGROUP_ROOT / controller / CGROUP_PARENT
+        if parent.is_dir():
+            names.update(p.name for p in parent.iterdir() if p.is_dir())
+    stale = []
+    for name in sorted(names):
+        owner = name.split(".", 1)[0]
+        if owner.isdigit() and _alive(int(owner)):
+            continue  # another grader's unit, still running
+        Cgroup(name).remove()
+        stale.append(name)
+    return stale
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
