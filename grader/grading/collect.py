@@ -78,6 +78,29 @@ def _message(outputs: list) -> tuple[str, str]:
     return "", ""
 
 
+#: Reasons that already say the test itself never ran to the end.
+_WHOLE = (r.TIMED_OUT, r.KERNEL_DIED)
+#: Errors of a learner's cell that explain why later tests fail (beyond a wrong answer).
+_FAULTS = {"CellTimeoutError": r.TIMED_OUT, "SystemExit": "SystemExit"}
+
+
+def _faults_before(cells: list) -> dict[str, str]:
+    """Test cell id → the first fault (timeout, ``sys.exit``) of a learner cell before it."""
+    found: dict[str, str] = {}
+    fault = ""
+    for cell in cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade"):
+            if fault:
+                found[meta.get("grade_id")] = fault
+            continue
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            what = _FAULTS.get(out.get("ename", "")) if out.get("output_type") == "error" else None
+            if what and not fault:
+                fault = f"{what} in cell {cell.get('id', '?')!r}"
+    return found
+
+
 def collect(unit_root: Path, student: str, source: Path) -> r.NotebookResult:
     """The scored result of ``source`` (a solution notebook) as graded in ``unit_root``."""
     from nbgrader.api import Gradebook, MissingEntry
@@ -86,10 +109,9 @@ def collect(unit_root: Path, student: str, source: Path) -> r.NotebookResult:
     autograded = unit_root / "autograded" / student / ASSIGNMENT / f"{name}.ipynb"
     if not autograded.exists():
         return unscored(source, r.KERNEL_DIED)
-    cells = {
-        c.metadata.get("nbgrader", {}).get("grade_id"): c
-        for c in nbformat.read(autograded, as_version=4).cells
-    }
+    ordered = nbformat.read(autograded, as_version=4).cells
+    cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in ordered}
+    faults = _faults_before(ordered)
     with Gradebook(f"sqlite:///{unit_root / 'gradebook.db'}") as gb:
         try:
             submitted = gb.find_submission_notebook(name, ASSIGNMENT, student)
@@ -102,6 +124,10 @@ def collect(unit_root: Path, student: str, source: Path) -> r.NotebookResult:
         score, max_score = scores.get(grade_id, (0.0, points))
         cell = cells.get(grade_id)
         message, reason = _message(cell.get("outputs", []) if cell else [])
+        if cell is None or grade_id not in scores:
+            score, reason = 0.0, r.TEST_CELL_MISSING
+        elif score < max_score and faults.get(grade_id) and reason not in _WHOLE:
+            reason = f"{faults[grade_id]}; {reason}" if reason else faults[grade_id]
         outcome = audit.get(grade_id)
         if score > 0 and outcome is not None and not outcome["passed"]:
             # Passed in the kernel, but the records say otherwise: the records win.

@@ -16,6 +16,10 @@ MISSING = "missing"
 TIMED_OUT = "timed out"
 KERNEL_DIED = "kernel died"
 UNREADABLE = "could not be read"
+#: A test cell the submission deleted or whose grade id it changed: never run, no points.
+TEST_CELL_MISSING = "test cell missing or altered in the submission"
+#: A test made only in the kernel, which the learner's code reached into (grading/tamper.py).
+TAMPERING = "tampering with the grader"
 #: A test that passed in the kernel but whose facts the lab's records contradict.
 NOT_CONFIRMED = "not confirmed by the lab's records"
 
