@@ -23,6 +23,8 @@ SAFE_STUDENT = re.compile(r"^[A-Za-z0-9@_][A-Za-z0-9@._-]{0,63}$")
 #: An LMS export of seven notebooks is a few MB; anything far larger is not a submission.
 MAX_ARCHIVE_BYTES = 200 * 1024 * 1024
 MAX_MEMBER_BYTES = 50 * 1024 * 1024
+#: Seven notebooks and their checkpoints; a hundred thousand empty members is a bomb too.
+MAX_MEMBERS = 1000
 
 
 @dataclass
@@ -93,9 +95,12 @@ def _collect(folder: Path, sub: Submission) -> None:
     def preferred(path: Path) -> tuple[bool, Path]:
         return ASSIGNMENT not in path.relative_to(folder).parts, path
 
+    inside = folder.resolve()
     for path in sorted(folder.rglob("*.ipynb"), key=preferred):
         if ".ipynb_checkpoints" in path.parts or path.is_symlink():
             continue
+        if not path.resolve().is_relative_to(inside) or not path.is_file():
+            continue  # reached through a linked folder: not part of the submission
         if path.stem in STEPS and path.stem not in sub.notebooks:
             sub.notebooks[path.stem] = path
 
@@ -104,6 +109,8 @@ def extract_zip(archive: Path, target: Path) -> None:
     """Unpack ``archive`` into ``target`` refusing path tricks, links and zip bombs."""
     with zipfile.ZipFile(archive) as zf:
         members = zf.infolist()
+        if len(members) > MAX_MEMBERS:
+            raise ValueError(f"it holds {len(members)} files (limit {MAX_MEMBERS}).")
         total = sum(m.file_size for m in members)
         if total > MAX_ARCHIVE_BYTES:
             raise ValueError(f"it would unpack to {total} bytes (limit {MAX_ARCHIVE_BYTES}).")

@@ -104,6 +104,23 @@ def test_links_are_not_submissions(tmp_path):
     assert found["mallory"].notebooks == {}
 
 
+def test_a_linked_folder_inside_a_submission_is_not_followed(tmp_path):
+    """A folder link to the solutions would otherwise hand in the reference notebooks."""
+    class_dir, outside = tmp_path / "class", tmp_path / "solutions"
+    outside.mkdir()
+    (outside / "01_provision.ipynb").write_bytes(notebook_bytes("01_provision"))
+    folder = class_dir / "eve" / "mlflow_lab"
+    folder.mkdir(parents=True)
+    (folder / "more").symlink_to(outside, target_is_directory=True)
+    (class_dir / "eve" / "mlflow_lab" / "02_cluster.ipynb").symlink_to(
+        outside / "01_provision.ipynb"
+    )
+
+    found = {s.student: s for s in discover(class_dir, tmp_path / "staging")}
+
+    assert found["eve"].notebooks == {}
+
+
 def test_an_unsafe_student_name_is_a_problem_not_a_crash(tmp_path):
     class_dir = tmp_path / "class"
     write_student(class_dir, "bad name", {"01_provision": learner_notebook("01_provision")})
@@ -180,6 +197,10 @@ def evil_zip(path: Path, kind: str, canary: Path, monkeypatch: pytest.MonkeyPatc
             monkeypatch.setattr(submissions, "MAX_MEMBER_BYTES", SMALL_LIMIT)
             bomb = b"\0" * (16 * SMALL_LIMIT)  # deflates to a few hundred bytes
             zf.writestr("submission/bomb.bin", bomb, compress_type=zipfile.ZIP_DEFLATED)
+        elif kind == "too many members":
+            monkeypatch.setattr(submissions, "MAX_MEMBERS", 50)
+            for i in range(60):  # each tiny: a bomb by count, not by size
+                zf.writestr(f"submission/empty{i}.txt", b"")
         elif kind == "archive too large":
             monkeypatch.setattr(submissions, "MAX_ARCHIVE_BYTES", 2 * SMALL_LIMIT)
             for i in range(3):  # each member under the member limit, together over the total
@@ -200,6 +221,7 @@ EVIL = {
     "member too large": "too large",
     "lying header": "big.bin",  # zipfile's CRC check catches it before _bounded_copy would
     "archive too large": "would unpack to",
+    "too many members": "files (limit 50)",
 }
 
 
