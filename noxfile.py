@@ -94,7 +94,7 @@ def databricks(session: nox.Session) -> None:
         )
     session.env.update(OFFLINE_ENV)  # no MLflow telemetry; the workspace is the only remote
     session.install(".")
-    session.run("grader", "course", "--backend", "databricks", *session.posargs)
+    session.run("python", "-m", "grader.lab.databricks.course", *session.posargs)
 
 
 @nox.session(default=False)

@@ -24,8 +24,6 @@ from grader.lab.steps import NEEDS
 ON_CLUSTER_ENV = "DATABRICKS_RUNTIME_VERSION"
 #: Where the cluster's Spark sees DBFS (``dbfs:`` on Databricks; a folder on a test cluster).
 DBFS_ROOT_ENV = "MLFLOW_LAB_DBFS_ROOT"
-#: The registry the lab uses: Unity Catalog where the workspace has a metastore.
-UC_CATALOG_ENV = "MLFLOW_LAB_CATALOG"
 
 
 def on_cluster() -> bool:
@@ -97,27 +95,13 @@ class DatabricksBackend:
         self._client.clusters.wait_running(cluster_id)
         return RemoteSpark(self._client, cluster_id)
 
-    @cached_property
-    def catalog(self) -> str | None:
-        """The Unity Catalog catalog for the model, or None: the workspace registry."""
-        from databricks.sdk.errors import DatabricksError
-
-        if os.environ.get(UC_CATALOG_ENV):
-            return os.environ[UC_CATALOG_ENV]
-        w, _me = self._connection
-        try:
-            assignment = w.metastores.current()
-        except DatabricksError:
-            return None
-        return assignment.default_catalog_name or None
-
-    @property
-    def registry_uri(self) -> str:
-        return "databricks-uc" if self.catalog else "databricks"
+    #: The workspace model registry: the lab registers "Penguin Predictor", a name Unity
+    #: Catalog refuses, from a run whose model has no signature, which Unity Catalog needs.
+    registry_uri = "databricks"
 
     def configure_mlflow(self, experiment_name: str) -> str:
         """Track to the workspace (``databricks``) in the learner's experiment; register in
-        Unity Catalog where there is one, else in the workspace registry."""
+        the workspace registry."""
         import mlflow
 
         w, _me = self._connection

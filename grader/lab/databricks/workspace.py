@@ -217,7 +217,15 @@ class LearnerServingEndpoints:
         return self._endpoints.query(self._real(name), **kwargs)
 
     def delete(self, name: str) -> None:
-        self._endpoints.delete(self._real(name))
+        """Delete the endpoint; one that is already gone is fine (07 also cleans up a run
+        that stopped before step 06 made the endpoint)."""
+        from databricks.sdk.errors import NotFound
+
+        real = self._real(name)
+        try:
+            self._endpoints.delete(real)
+        except NotFound:
+            print(f"Endpoint {real!r} does not exist (already deleted).")
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._endpoints, name)

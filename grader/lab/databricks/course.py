@@ -1,0 +1,112 @@
+"""The whole course on a Databricks workspace, headlessly: ``python -m grader.lab.databricks.course``.
+
+Each notebook goes through papermill's ``databricks`` engine with ``backend="databricks"``:
+01, 02 and 07 in a local kernel that talks to the workspace, 03-06 on the learner's
+cluster. A failed cell stops the run with the notebook and the cell named. ``nox -s
+databricks`` runs this against the workspace of ``DATABRICKS_HOST``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.exceptions import CourseRunError, GraderError
+from grader.lab.quiet import OFFLINE_ENV, QUIET_ENV
+from grader.lab.steps import STEPS
+
+
+@dataclass
+class NotebookRun:
+    name: str
+    seconds: float
+    output: Path
+
+
+def _describe(executed: Path, exec_count: int | None) -> str:
+    """The failed cell as an author finds it: its id and first line of code."""
+    import nbformat
+
+    if not executed.is_file():
+        return "the notebook"
+    cells = nbformat.read(executed, as_version=4).cells
+    cell = next((c for c in cells if c.get("execution_count") == exec_count), None)
+    if cell is None:
+        return f"the cell run as [{exec_count}]"
+    first = next((line for line in cell.source.splitlines() if line.strip()), "")
+    return f"cell {cell.get('id', exec_count)!r} ({first.strip()[:60]})"
+
+
+def run_notebook(source: Path, output: Path, *, kernel: str, cell_timeout: int) -> None:
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    try:
+        papermill.execute_notebook(
+            str(source),
+            str(output),
+            parameters={"backend": "databricks"},
+            engine_name="databricks",
+            kernel_name=kernel,
+            progress_bar=False,
+            execution_timeout=cell_timeout,
+            cwd=str(output.parent),
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+        )
+    except PapermillExecutionError as exc:
+        raise CourseRunError(
+            f"{source.name}: {_describe(output, exc.exec_count)} failed with "
+            f"{exc.ename}: {exc.evalue}\nThe executed notebook is {output}."
+        ) from None
+
+
+def run_course(
+    *,
+    notebooks: Path | None = None,
+    out: Path,
+    kernel: str = "python3",
+    cell_timeout: int = 3600,
+    only: list[str] | None = None,
+    say=print,
+) -> list[NotebookRun]:
+    """Run the course's notebooks in order on the workspace; what each took."""
+    from grader.paths import solutions_dir
+
+    notebooks = notebooks or solutions_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    os.environ.update({"MLFLOW_LAB_BACKEND": "databricks"} | OFFLINE_ENV | QUIET_ENV)
+    runs = []
+    for name in [s for s in STEPS if not only or s in only]:
+        source = notebooks / f"{name}.ipynb"
+        if not source.exists():
+            raise CourseRunError(f"{source} is missing.")
+        started = time.monotonic()
+        output = out / f"{name}.ipynb"
+        run_notebook(source, output, kernel=kernel, cell_timeout=cell_timeout)
+        runs.append(NotebookRun(name, time.monotonic() - started, output))
+        say(f"✓ {name}  {runs[-1].seconds:6.1f} s")
+    return runs
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("build/course-databricks"))
+    parser.add_argument("--notebooks", type=Path, default=None)
+    parser.add_argument("--only", action="append", default=None, help="e.g. 07_cleanup")
+    parser.add_argument("--cell-timeout", type=int, default=3600)
+    args = parser.parse_args(argv)
+    try:
+        run_course(notebooks=args.notebooks, out=args.out.resolve(), only=args.only,
+                   cell_timeout=args.cell_timeout)  # fmt: skip
+    except GraderError as exc:
+        print(f"✗ The course run on Databricks failed.\n{exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""The course's seven notebooks through papermill on the ``databricks`` backend, against the
+fake workspace, judged by what the workspace was asked to do (its call log)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grader.exceptions import CourseRunError
+from grader.lab import reference
+from grader.lab.databricks.course import run_course
+from grader.lab.databricks.naming import LearnerNames
+
+pytestmark = pytest.mark.slow
+JANE = LearnerNames("jane.doe@example.com", "Jane Doe")
+
+
+def test_the_course_runs_on_the_workspace(fake_databricks, tmp_path: Path) -> None:
+    runs = run_course(out=tmp_path / "course", cell_timeout=600)
+    assert [n.name for n in runs] == [
+        "01_provision", "02_cluster", "03_data_prep", "04_mlflow_run", "05_function",
+        "06_register_deploy", "07_cleanup",
+    ]  # fmt: skip
+    fake = fake_databricks
+
+    # one cluster, with the lab's spec, terminated at the end
+    [create] = fake.calls_to("POST", "/api/2.1/clusters/create")
+    assert create.body == {
+        "cluster_name": "Jane Doe's cluster",
+        "spark_version": "17.3.x-cpu-ml-scala2.13",  # latest LTS ML, no GPU, Scala 2.13
+        "node_type_id": "Standard_D4ds_v5",
+        "num_workers": 0,
+        "is_single_node": True,
+        "data_security_mode": "SINGLE_USER",
+        "single_user_name": "jane.doe@example.com",
+        "runtime_engine": "STANDARD",
+        "autotermination_minutes": 20,
+    }
+    [cluster_id] = fake.compute.clusters
+    assert [c.body for c in fake.calls_to("POST", "/api/2.1/clusters/delete")] == [
+        {"cluster_id": cluster_id}
+    ]
+    assert fake.compute.record(cluster_id)["state"] in ("TERMINATING", "TERMINATED")
+
+    # the Spark notebooks ran as notebook tasks on that cluster, with the grader wheel
+    tasks = [c.body["tasks"][0] for c in fake.calls_to("POST", "/api/2.2/jobs/runs/submit")]
+    assert [t["task_key"] for t in tasks] == [
+        "03_data_prep", "04_mlflow_run", "05_function", "06_register_deploy"
+    ]  # fmt: skip
+    for task in tasks:
+        assert task["existing_cluster_id"] == cluster_id
+        assert task["notebook_task"]["notebook_path"] == (
+            f"{JANE.notebooks_folder}/{task['task_key']}"
+        )
+        assert task["libraries"][0]["whl"].startswith(f"/Workspace{JANE.notebooks_folder}/")
+    states = {r["state"].get("result_state") for r in fake.jobs.runs.values()}
+    assert states == {"SUCCESS"}
+
+    # one model registered, one endpoint created, queried with the lab's request, deleted
+    assert len(fake.calls_to("POST", "/api/2.0/mlflow/registered-models/create")) == 1
+    assert len(fake.calls_to("POST", "/api/2.0/mlflow/model-versions/create")) == 1
+    [endpoint] = fake.calls_to("POST", "/api/2.0/serving-endpoints")
+    assert endpoint.body["name"] == JANE.endpoint
+    [entity] = endpoint.body["config"]["served_entities"]
+    assert entity == {"entity_name": reference.MODEL_NAME, "entity_version": "1",
+                      "workload_size": "Small", "scale_to_zero_enabled": True}  # fmt: skip
+    queries = fake.calls_to("POST", f"/serving-endpoints/{JANE.endpoint}/invocations")
+    assert queries[0].body == reference.SAMPLE_REQUEST
+    assert len(fake.calls_to("DELETE", f"/api/2.0/serving-endpoints/{JANE.endpoint}")) == 1
+    assert list(fake.serving.local._records) == []
+
+    # the learner's data went to their own DBFS folder
+    data = fake.files.dbfs / JANE.dbfs_root.lstrip("/") / "mlflow_lab" / "penguins.csv"
+    assert data.is_file()
+
+
+def test_expired_credentials_stop_step_01_with_what_to_do(fake_databricks, tmp_path) -> None:
+    fake_databricks.token_expired = True
+    with pytest.raises(CourseRunError) as info:
+        run_course(out=tmp_path / "course", only=["01_provision"])
+    message = str(info.value)
+    assert "01_provision.ipynb" in message and "cell 'setup'" in message
+    assert (
+        "WorkspaceAuthError" in message and "expired" in message and "DATABRICKS_TOKEN" in message
+    )
