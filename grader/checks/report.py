@@ -70,7 +70,10 @@ class Report:
         cells = "".join
         rows = []
         for r in self.results:
-            mark = f'<span title="{t("PASS") if r.passed else t("FAIL")}">{"✅" if r.passed else "❌"}</span>'
+            # ✔/✘ and a word: readable without an emoji font, and in the learner's language.
+            colour, sign = ("green", "✔") if r.passed else ("#c00", "✘")
+            label = t("PASS") if r.passed else t("FAIL")
+            mark = f'<span style="color:{colour};white-space:nowrap">{sign} {label}</span>'
             details = (
                 ["", "", ""]
                 if r.passed
@@ -82,7 +85,10 @@ class Report:
             )
             rows.append(
                 "<tr>"
-                + cells(f"<td>{c}</td>" for c in [mark, html.escape(r.what), *details])
+                + cells(
+                    f'<td style="text-align:left">{c}</td>'
+                    for c in [mark, html.escape(r.what), *details]
+                )
                 + "</tr>"
             )
         heads = ["", t("check"), t("expected"), t("found"), t("hint")]
@@ -91,7 +97,7 @@ class Report:
             f'<div class="mlflow-lab-check" data-state="{state}">'
             f"<b>{html.escape(self.summary())}</b>"
             "<table><tr>"
-            + cells(f"<th>{h}</th>" for h in heads)
+            + cells(f'<th style="text-align:left">{h}</th>' for h in heads)
             + "</tr>"
             + cells(rows)
             + "</table></div>"

@@ -48,7 +48,7 @@ def test_html_table_escapes() -> None:
     report.add("<what>", False, expected="<b>", found="a & b", hint="<i>")
     html = report._repr_html_()
     assert "<title>" not in html and "&lt;title&gt;" in html
-    assert "&lt;b&gt;" in html and "a &amp; b" in html and "❌" in html
+    assert "&lt;b&gt;" in html and "a &amp; b" in html and "✘ FAIL" in html
     assert html.count("<tr>") == 2
 
 

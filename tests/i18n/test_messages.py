@@ -98,8 +98,9 @@ def test_korean_table_and_messages(monkeypatch):
     assert "기대값: 342행" in text and "실제값: 344행" in text
     assert "힌트:  data.dropna()는 측정값이 없는 펭귄 2마리를 제거합니다." in text
     html = report._repr_html_()
-    assert "<th>기대값</th>" in html and "<th>실제값</th>" in html and "<th>힌트</th>" in html
+    assert all(f">{head}</th>" in html for head in ("기대값", "실제값", "힌트"))
     assert 'data-state="failed"' in html
+    assert "✘ 실패" in html
     assert "아직 통과하지 못한" in report_traceback(report)[0]
 
 
