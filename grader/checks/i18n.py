@@ -17,11 +17,13 @@ from grader.editions import edition_language
 
 def language() -> str:
     """The language self-checks speak now: ``MLFLOW_LAB_LANG`` when set; otherwise the
-    language of the edition the notebook belongs to (Jupyter tells the kernel its notebook's
-    path in ``JPY_SESSION_NAME``), so ``course/ko/`` answers in Korean in any JupyterLab."""
+    language of the edition the notebook belongs to, so ``course/ko/`` answers in Korean in
+    any JupyterLab. JupyterLab tells the kernel its notebook's path (``JPY_SESSION_NAME``);
+    nbgrader's Validate and papermill run the kernel in the notebook's folder."""
     if os.environ.get("MLFLOW_LAB_LANG", "").strip():
         return Settings.from_env().lang
-    return edition_language(os.environ.get("JPY_SESSION_NAME", "")) or Settings.from_env().lang
+    notebook = os.environ.get("JPY_SESSION_NAME") or os.path.join(os.getcwd(), "notebook.ipynb")
+    return edition_language(notebook) or Settings.from_env().lang
 
 
 def catalog(lang: str) -> dict[str, str]:

@@ -137,3 +137,15 @@ def test_a_notebook_of_the_korean_edition_speaks_korean(monkeypatch):
     monkeypatch.setenv("JPY_SESSION_NAME", "/home/me/course/ko/mlflow_lab/03_data_prep.ipynb")
     monkeypatch.setenv("MLFLOW_LAB_LANG", "en")
     assert t("none") == "none"
+
+
+def test_validate_in_the_korean_folder_speaks_korean(monkeypatch, tmp_path):
+    """nbgrader's Validate starts the kernel in the notebook's folder, without a session."""
+    monkeypatch.delenv("MLFLOW_LAB_LANG", raising=False)
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    folder = tmp_path / "course" / "ko" / "mlflow_lab"
+    folder.mkdir(parents=True)
+    monkeypatch.chdir(folder)
+    assert t("none") == "없음"
+    monkeypatch.chdir(tmp_path)
+    assert t("none") == "none"
