@@ -16,8 +16,8 @@ KO: dict[str, str] = {
     "hint": "힌트",
     "Some checks did not pass yet:": "아직 통과하지 못한 확인 항목이 있습니다:",
     # shared
-    "`{name}` exists": "변수 `{name}`이(가) 있음",
-    "no variable named {name}": "{name}이라는 변수가 없음",
+    "`{name}` exists": "`{name}` 변수가 정의됨",
+    "no variable named {name}": "{name} 변수가 없음",
     "none": "없음",
     "nothing": "없음",
     "no endpoint": "엔드포인트 없음",

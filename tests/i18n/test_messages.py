@@ -115,8 +115,8 @@ def test_a_real_check_speaks_korean(monkeypatch):
     report = data_prep.split(None, Learner({}))
     assert not report.passed
     first = report.failures[0]
-    assert first.what == "변수 `data`이(가) 있음"
-    assert first.expected == "DataFrame 객체" and first.found == "data이라는 변수가 없음"
+    assert first.what == "`data` 변수가 정의됨"
+    assert first.expected == "DataFrame 객체" and first.found == "data 변수가 없음"
 
 
 def test_an_unknown_language_names_the_setting(monkeypatch):
