@@ -1,0 +1,57 @@
+"""The learner's two commands: JupyterLab on the course with nbgrader's extensions
+configured under build/, and the MLflow UI on the lab home, both on 127.0.0.1."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from grader.exceptions import ConfigError
+from grader.jupyter import lab_command, mlflow_ui_command
+from tests.notebooks.conftest import COURSE
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A checkout with both editions of the course."""
+    shutil.copytree(COURSE.parent, tmp_path / "course")
+    return tmp_path
+
+
+def test_lab_serves_the_course_and_configures_nbgrader_under_build(repo):
+    launch = lab_command(repo, lang="ko", port=8899, open_browser=False, token="t")
+    argv = " ".join(launch.argv)
+    assert f"--ServerApp.root_dir={repo / 'course'}" in argv
+    assert "--ServerApp.ip=127.0.0.1" in argv and "--ServerApp.port=8899" in argv
+    assert "--LabApp.default_url=/lab/tree/ko/mlflow_lab" in argv
+    assert "--IdentityProvider.token=t" in argv
+    config_dir = Path(launch.env["JUPYTER_CONFIG_DIR"])
+    assert config_dir.is_relative_to(repo / "build")
+    config = (config_dir / "nbgrader_config.py").read_text()
+    assert "c.CourseDirectory.course_id = 'mlflow-on-databricks'" in config
+    assert f"c.CourseDirectory.root = {str(repo / 'course')!r}" in config
+    assert "c.Execute.timeout = 300" in config
+    # The Assignments list shows the assignment released into the exchange.
+    outbound = repo / "build/lab/exchange/mlflow-on-databricks/outbound/mlflow_lab"
+    assert sorted(p.name for p in outbound.glob("*.ipynb")) == sorted(
+        p.name for p in COURSE.glob("*.ipynb")
+    )
+    assert "6단계" in (outbound / "06_register_deploy.ipynb").read_text(encoding="utf-8")
+    assert "MLFLOW_LAB_LANG" not in launch.env  # each notebook follows its edition
+
+
+def test_lab_refuses_a_language_without_an_edition(repo):
+    with pytest.raises(ConfigError, match="No 'fr' edition"):
+        lab_command(repo, lang="fr")
+
+
+def test_mlflow_ui_reads_the_lab_home_on_loopback(lab_home, monkeypatch):
+    monkeypatch.setenv("MLFLOW_LAB_UI_URL", "http://127.0.0.1:5123")
+    launch = mlflow_ui_command()
+    argv = launch.argv
+    assert argv[argv.index("--backend-store-uri") + 1] == f"sqlite:///{lab_home / 'mlflow.db'}"
+    assert argv[argv.index("--host") + 1] == "127.0.0.1"
+    assert argv[argv.index("--port") + 1] == "5123"
+    assert launch.env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] == "false"
