@@ -235,6 +235,45 @@ def mlflow_ui(port: int | None) -> None:
     run(launch)
 
 
+@main.group()
+def provision() -> None:
+    """Create what the lab needs in a cloud (a Databricks workspace)."""
+
+
+@provision.command("azure")
+@click.option(
+    "--subscription",
+    envvar="AZURE_SUBSCRIPTION_ID",
+    required=True,
+    help="Azure subscription id (or AZURE_SUBSCRIPTION_ID).",
+)
+@click.option("--region", default=None, help="Region to try first (one of the lab's regions).")
+def provision_azure(subscription: str, region: str | None) -> None:
+    """A Premium Azure Databricks workspace where the lab's VM size and quota fit (setup.ps1).
+
+    Signs in as the Azure SDK does (az login, environment, managed identity); needs the
+    optional extra: python3 -m pip install '.[azure]'."""
+    from grader.lab.databricks.azure import AzureProvisioner, provision_azure
+
+    try:
+        from azure.core.exceptions import AzureError
+        from azure.identity import DefaultAzureCredential
+    except ImportError:
+        console.print("[red]✗[/] The Azure SDK is missing: python3 -m pip install '.[azure]'")
+        sys.exit(1)
+    try:
+        provisioner = AzureProvisioner(DefaultAzureCredential(), subscription)
+        made = provision_azure(provisioner, region=region, say=console.print)
+    except (GraderError, AzureError) as exc:
+        console.print(f"[red]✗ Provisioning failed.[/]\n{exc}")
+        sys.exit(1)
+    console.print(
+        f"[green]✓[/] workspace {made.workspace} in {made.resource_group} ({made.region})\n"
+        f"  export DATABRICKS_HOST=https://{made.workspace_url}\n"
+        f"  remove it all later with: az group delete --name {made.resource_group}"
+    )
+
+
 def print_summary(summary, run) -> None:
     table = Table(title="MLflow runs", show_lines=False)
     for column in ("run", "maxIter", "regParam", "accuracy", "weightedRecall", "weightedPrecision"):
