@@ -18,6 +18,7 @@ from grader.exceptions import CourseRunError
 from grader.lab.home import LabHome
 from grader.lab.quiet import OFFLINE_ENV, QUIET_ENV
 from grader.lab.steps import STEPS
+from grader.warm_start import WarmRun
 
 
 @dataclass
@@ -54,28 +55,17 @@ def kernel_env(home: LabHome) -> dict[str, str]:
     )
 
 
-def run_notebook(source: Path, output: Path, home: LabHome, *, kernel: str, cell_timeout: int):
-    """Execute one notebook with papermill; a failing cell becomes a CourseRunError."""
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
-    try:
-        papermill.execute_notebook(
-            str(source),
-            str(output),
-            parameters={"home": str(home.root)},
-            kernel_name=kernel,
-            progress_bar=False,
-            execution_timeout=cell_timeout,
-            cwd=str(output.parent),
-            # The kernel's own log (TCP transport notices) is not the learner's output.
-            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
-        )
-    except PapermillExecutionError as exc:
-        raise CourseRunError(
-            f"{source.name}: {_describe_cell(output, exc.exec_count)} failed with "
-            f"{exc.ename}: {exc.evalue}\nThe executed notebook is {output}."
-        ) from None
+def _raise_failure(source: Path, output: Path, failure: dict) -> None:
+    """A failed notebook as a CourseRunError naming the cell (id and first line)."""
+    where = (
+        _describe_cell(output, failure["exec_count"])
+        if "exec_count" in failure and output.is_file()
+        else "the notebook"
+    )
+    raise CourseRunError(
+        f"{source.name}: {where} failed with {failure['ename']}: {failure['evalue']}\n"
+        f"The executed notebook is {output}."
+    )
 
 
 def _describe_cell(executed: Path, exec_count: int) -> str:
@@ -115,18 +105,38 @@ def run_course(
     run = CourseRun(home=fresh_home(out / "lab-home"), out=out)
     os.environ.update(kernel_env(run.home))
     names = [s for s in STEPS if not only or s in only]
+    for name in names:
+        if not (notebooks / f"{name}.ipynb").exists():
+            raise CourseRunError(f"{notebooks / f'{name}.ipynb'} is missing.")
+
+    def start(name: str) -> WarmRun:
+        return WarmRun.start(
+            notebooks / f"{name}.ipynb",
+            out / f"{name}.ipynb",
+            home=str(run.home.root),
+            kernel=kernel,
+            cell_timeout=cell_timeout,
+        )
+
+    # One notebook ahead: the next kernel starts and imports while this notebook runs.
+    upcoming = start(names[0]) if names else None
     try:
         for i, name in enumerate(names, 1):
-            source = notebooks / f"{name}.ipynb"
-            if not source.exists():
-                raise CourseRunError(f"{source} is missing.")
+            current, upcoming = upcoming, None
             on_start(i, name)
             started = time.monotonic()
+            current.go()
+            if i < len(names):
+                upcoming = start(names[i])
+            failure = current.wait()
             output = out / f"{name}.ipynb"
-            run_notebook(source, output, run.home, kernel=kernel, cell_timeout=cell_timeout)
+            if failure:
+                _raise_failure(notebooks / f"{name}.ipynb", output, failure)
             result = NotebookResult(name, time.monotonic() - started, output)
             run.notebooks.append(result)
             on_done(result)
     finally:
+        if upcoming is not None:
+            upcoming.cancel()
         run.leftovers = serving.stop_all(run.home)
     return run

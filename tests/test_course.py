@@ -47,3 +47,29 @@ def test_a_failing_cell_names_notebook_and_cell(tmp_path):
     assert result.exit_code == 1
     assert "01_provision.ipynb: cell 'boom' (1/0)" in result.output
     assert "ZeroDivisionError" in result.output
+
+
+def test_a_failure_stops_the_next_notebooks_warm_kernel(tmp_path):
+    """Notebook 02's kernel is started while 01 runs; 01 fails, so 02 never runs and its
+    kernel is shut down with nothing left behind."""
+    import nbformat
+    import psutil
+
+    notebooks = tmp_path / "nbs"
+    notebooks.mkdir()
+    for name, source in (("01_provision", "1/0"), ("02_cluster", "print('ran')")):
+        notebook = nbformat.v4.new_notebook()
+        notebook.cells = [nbformat.v4.new_code_cell(source)]
+        notebook.metadata["kernelspec"] = {
+            "name": "python3",
+            "display_name": "Python 3",
+            "language": "python",
+        }
+        nbformat.write(notebook, notebooks / f"{name}.ipynb")
+    out = tmp_path / "out"
+    args = ["course", "--notebooks", str(notebooks), "--out", str(out)]
+    result = CliRunner().invoke(main, [*args, "--only", "01_provision", "--only", "02_cluster"])
+    assert result.exit_code == 1
+    assert "01_provision.ipynb: cell" in result.output and "ZeroDivisionError" in result.output
+    assert not (out / "02_cluster.ipynb").exists()
+    assert psutil.Process().children(recursive=True) == []

@@ -1,0 +1,176 @@
+"""Notebook runs whose kernel starts, and imports the lab, while the previous notebook runs.
+
+Every notebook gets its own kernel, as in JupyterLab, but a kernel's start and the lab's
+imports (MLflow, Spark, the SDK: seconds each) need not wait for the notebook before it.
+The course runs each notebook in a child process (``python -m grader.warm_start``) that
+starts its kernel, imports the lab into it silently (no cell, no execution count, no
+output), says ``ready`` on stdout and waits for ``go`` on stdin before papermill executes
+the first cell. ``run_course`` starts notebook N+1's child as soon as notebook N goes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+#: What every notebook imports first; the lab's setup cell then finds them loaded.
+WARM_UP = """
+import grader.lab.lab, grader.checks.registry
+import mlflow, mlflow.spark, pyspark.sql, pyspark.ml, databricks.sdk, pandas
+"""
+
+READY, GO = "ready", "go"
+
+
+def _warm_client_class():
+    """papermill's notebook client, which warms its kernel and waits before the first cell."""
+    from nbclient.util import ensure_async
+    from papermill.clientwrap import PapermillNotebookClient
+
+    class WarmNotebookClient(PapermillNotebookClient):
+        async def async_start_new_kernel_client(self):
+            kc = await super().async_start_new_kernel_client()
+            msg_id = await ensure_async(kc.execute(WARM_UP, silent=True, store_history=False))
+            await self.async_wait_for_reply(msg_id)  # a failed import shows in the notebook
+            print(READY, flush=True)
+            if sys.stdin.readline().strip() != GO:
+                raise SystemExit(0)  # the course stopped before this notebook's turn
+            return kc
+
+    return WarmNotebookClient
+
+
+def _warm_engine():
+    from papermill.engines import NBClientEngine
+    from papermill.utils import merge_kwargs, remove_args
+
+    client_class = _warm_client_class()
+
+    class WarmEngine(NBClientEngine):
+        """papermill's nbclient engine with the warm client (its own body, one class swapped)."""
+
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False,
+                                     stdout_file=None, stderr_file=None, start_timeout=60,
+                                     execution_timeout=None, **kwargs):  # fmt: skip
+            kwargs = remove_args(["input_path"], **kwargs)
+            safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
+            final_kwargs = merge_kwargs(
+                safe_kwargs,
+                timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
+                startup_timeout=start_timeout,
+                kernel_name=kernel_name,
+                log_output=log_output,
+                stdout_file=stdout_file,
+                stderr_file=stderr_file,
+            )
+            return client_class(nb_man, **final_kwargs).execute()
+
+    return WarmEngine
+
+
+def execute(source: Path, output: Path, *, home: str, kernel: str, cell_timeout: int) -> dict:
+    """Run one notebook with the warm engine; what went wrong, if anything, as a dict."""
+    import papermill
+    from papermill.engines import papermill_engines
+    from papermill.exceptions import PapermillExecutionError
+
+    papermill_engines.register("warm", _warm_engine())
+    try:
+        papermill.execute_notebook(
+            str(source),
+            str(output),
+            parameters={"home": home},
+            engine_name="warm",
+            kernel_name=kernel,
+            progress_bar=False,
+            execution_timeout=cell_timeout,
+            cwd=str(output.parent),
+            # The kernel's own log (TCP transport notices) is not the learner's output.
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+        )
+    except PapermillExecutionError as exc:
+        return {"exec_count": exc.exec_count, "ename": exc.ename, "evalue": exc.evalue}
+    return {}
+
+
+@dataclass
+class WarmRun:
+    """A notebook's child process, from start to its result."""
+
+    process: subprocess.Popen
+    output: Path
+    result_file: Path
+
+    @classmethod
+    def start(
+        cls, source: Path, output: Path, *, home: str, kernel: str, cell_timeout: int
+    ) -> WarmRun:
+        result_file = output.with_suffix(".result.json")
+        result_file.unlink(missing_ok=True)
+        command = [sys.executable, "-m", "grader.warm_start", str(source), str(output),
+                   "--home", home, "--kernel", kernel, "--cell-timeout", str(cell_timeout),
+                   "--result", str(result_file)]  # fmt: skip
+        process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=output.parent
+        )
+        return cls(process, output, result_file)
+
+    def go(self) -> None:
+        """Wait until the kernel is warm (or the child failed), then let the notebook run."""
+        line = self.process.stdout.readline().strip()
+        if line == READY:
+            self.process.stdin.write(GO + "\n")
+            self.process.stdin.flush()
+
+    def wait(self) -> dict:
+        """Wait for the notebook to finish; {} when every cell ran, else what failed."""
+        code = self.process.wait()
+        if self.result_file.is_file():
+            failure = json.loads(self.result_file.read_text())
+            self.result_file.unlink()
+            return failure
+        return {"ename": "ExitCode", "evalue": f"the notebook's runner exited with {code}"}
+
+    def cancel(self) -> None:
+        """Stop a child whose turn will not come (its kernel shuts down with it), and remove
+        the not-yet-executed copy papermill wrote."""
+        if self.process.poll() is None:
+            self.process.stdin.close()  # readline() sees EOF: no go
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.output.unlink(missing_ok=True)
+        self.result_file.unlink(missing_ok=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("source", type=Path)
+    parser.add_argument("output", type=Path)
+    parser.add_argument("--home", required=True)
+    parser.add_argument("--kernel", default="python3")
+    parser.add_argument("--cell-timeout", type=int, default=600)
+    parser.add_argument("--result", type=Path, required=True)
+    args = parser.parse_args(argv)
+    try:
+        failure = execute(
+            args.source, args.output, home=args.home, kernel=args.kernel,
+            cell_timeout=args.cell_timeout,
+        )  # fmt: skip
+    except SystemExit:
+        return 0  # cancelled before its turn: no result
+    except Exception as exc:  # a kernel that would not start, an unreadable notebook
+        failure = {"ename": type(exc).__name__, "evalue": str(exc)}
+    args.result.write_text(json.dumps(failure))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
