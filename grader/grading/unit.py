@@ -33,6 +33,7 @@ from grader.grading.collect import collect, unscored
 from grader.grading.config import ASSIGNMENT, SandboxLimits
 from grader.grading.isolation import Sandbox, reap
 from grader.grading.outcomes import AUDIT_FILE, OUTCOMES
+from grader.grading.restore import write_restored
 from grader.grading.sandbox import Jail
 
 #: Seconds the outcome audit may take (it reads records; it starts no Spark).
@@ -83,7 +84,7 @@ def grade_unit(
     shutil.copyfile(template / "gradebook.db", root / "gradebook.db")
     target = root / "submitted" / unit.student / ASSIGNMENT / f"{unit.notebook}.ipynb"
     target.parent.mkdir(parents=True)
-    shutil.copyfile(unit.submitted, target)
+    write_restored(unit.submitted, source, target)  # tests and locked cells as released
 
     jail = None if limits is None else _jail(sandbox, limits)
     try:
@@ -129,7 +130,9 @@ def _run_child(
     ]  # fmt: skip
     if jail is not None:
         spec = sandbox.root / "private" / "kernel.json"
-        kernel = jail.command([], env=jail.env(sandbox.env()), log=sandbox.tmp / "kernel.log")
+        kernel = jail.command(
+            [], env=jail.env(sandbox.env()), log=sandbox.root / "private" / "kernel.log"
+        )
         spec.write_text(
             json.dumps({"prefix": kernel, "ipc_dir": str(jail.ipc), "owner": jail.limits.uid})
         )
