@@ -13,7 +13,6 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
 #: The languages the course speaks: its markdown editions and its self-check messages.
 LANGUAGES = ("en", "ko")
 
