@@ -9,6 +9,7 @@ databricks`` runs this against the workspace of ``DATABRICKS_HOST``.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import time
@@ -99,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", default=None, help="e.g. 07_cleanup")
     parser.add_argument("--cell-timeout", type=int, default=3600)
     args = parser.parse_args(argv)
+    logging.basicConfig(format="  %(message)s")  # the engine's progress: run states, waits
+    logging.getLogger("papermill").setLevel(logging.INFO)
     try:
         run_course(notebooks=args.notebooks, out=args.out.resolve(), only=args.only,
                    cell_timeout=args.cell_timeout)  # fmt: skip

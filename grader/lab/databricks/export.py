@@ -43,14 +43,16 @@ def _outputs(results: dict[str, Any] | None) -> list[NotebookNode]:
     kind, data = results.get("type"), results.get("data")
     if kind == "listResults":
         return [out for item in data or [] for out in _outputs(item)]
-    if kind == "text" and data:
-        return [new_output("stream", name="stdout", text=str(data))]
+    if kind in ("text", "ansi") and data:
+        return [new_output("stream", name="stdout", text=_ANSI.sub("", str(data)))]
     if kind == "html" and data:
         return [new_output("display_data", data={"text/html": str(data)})]
     if kind == "image" and data:
         return [new_output("display_data", data={"image/png": str(data)})]
     if kind == "table" and data:
         return [new_output("display_data", data={"text/plain": json.dumps(data)})]
+    if isinstance(data, str) and data:  # a result type this reader does not know: as text
+        return [new_output("stream", name="stdout", text=data)]
     return []
 
 

@@ -126,6 +126,20 @@ class LearnerClusters:
             clock=self._clock,
         )
 
+    def delete_and_wait(self, cluster_id: str, *, timeout: timedelta = CLUSTER_TIMEOUT):
+        """Terminate the cluster and wait until it is TERMINATED, with progress."""
+        name = self._clusters.get(cluster_id).cluster_name
+        self._clusters.delete(cluster_id)
+        return wait_for(
+            f"Cluster {name!r} ({cluster_id})",
+            lambda: self._clusters.get(cluster_id),
+            state=_cluster_state,
+            done=lambda c: c.state == State.TERMINATED,
+            failure=lambda c: None,
+            timeout=timeout,
+            clock=self._clock,
+        )
+
     def attach(self, cluster_id: str):
         """A Spark session on the cluster (see the backend's ``attach``)."""
         return self._attach(cluster_id)
