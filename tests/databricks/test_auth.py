@@ -14,6 +14,12 @@ def test_databricks_backend_is_chosen_by_the_setting(fake_databricks, lab_home) 
     backend = get_backend(Settings(home=str(lab_home), backend="databricks"))
     assert backend.name == "databricks"
     assert backend.names.user_name == "jane.doe@example.com"
+    assert backend.experiment_name == "/Users/jane.doe@example.com/mlflow_lab"
+    assert backend.path("/mlflow_lab/penguins.csv") == (
+        f"dbfs:{backend.names.dbfs_root}/mlflow_lab/penguins.csv"
+    )
+    assert backend.needs("07_cleanup") == ()  # 07 alone cleans up an interrupted run
+    assert backend.needs("06_register_deploy") == ("data", "cluster")  # no Spark off the cluster
 
 
 def test_no_credentials_say_what_to_set(monkeypatch, tmp_path) -> None:

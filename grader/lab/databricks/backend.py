@@ -110,6 +110,7 @@ class DatabricksBackend:
         os.environ["MLFLOW_REGISTRY_URI"] = self.registry_uri
         mlflow.set_tracking_uri("databricks")
         mlflow.set_registry_uri(self.registry_uri)
+        w.workspace.mkdirs(self.names.notebooks_folder)  # the learner's folder (step 01 on)
         w.workspace.mkdirs(os.path.dirname(experiment_name))
         experiment = mlflow.set_experiment(experiment_name)
         return experiment.experiment_id
