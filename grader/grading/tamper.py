@@ -19,7 +19,7 @@ from pathlib import Path
 
 import nbformat
 
-from grader.grading.results import TAMPERING, NotebookResult
+from grader.grading.results import NOT_CONFIRMED, TAMPERING, NotebookResult
 
 #: Names that hold the grader's objects in a notebook.
 GRADER_NAMES = {"lab", "Lab", "grader"}
@@ -128,18 +128,19 @@ def _target(target: ast.AST, modules: set[str]) -> list[str]:
     return []
 
 
-def withhold(result: NotebookResult, findings: list[str], audited: set[str]) -> NotebookResult:
-    """Zero the tests made only in the kernel when the learner's code tampered with it.
+def withhold(result: NotebookResult, findings: list[str]) -> NotebookResult:
+    """Zero every test of a notebook whose learner's code reached into the grader.
 
-    Tests in ``audited`` keep what the outside audit decided: their facts were checked in a
-    process the learner's code never ran in.
+    A test made in the kernel cannot be trusted after that, and one confirmed by the
+    records outside may rest on records made by hand instead of by the work (a run logged
+    with the right parameters but no training): tampering costs the notebook, and the
+    reason says so (a test the records refuted keeps that reason).
     """
     if not findings:
         return result
-    reason = f"{TAMPERING}: {findings[0]}" + (
-        f" and {len(findings) - 1} more" if findings[1:] else ""
-    )
+    more = f" and {len(findings) - 1} more" if findings[1:] else ""
+    reason = f"{TAMPERING}: {findings[0]}{more}"
     for test in result.tests:
-        if test.test_id not in audited and test.points > 0:
+        if test.points > 0 or not test.reason.startswith(NOT_CONFIRMED):
             test.points, test.passed, test.reason = 0.0, False, reason
     return result

@@ -102,8 +102,7 @@ def grade_unit(
     if timed_out:
         return unscored(source, r.TIMED_OUT)
     result = collect(root, unit.student, source)
-    audited = set(OUTCOMES.get(unit.notebook, {}))
-    return tamper.withhold(result, tamper.scan_notebook(unit.submitted), audited)
+    return tamper.withhold(result, tamper.scan_notebook(unit.submitted))
 
 
 def _jail(sandbox: Sandbox, limits: SandboxLimits) -> Jail:
