@@ -24,6 +24,7 @@ import pytest
 import requests
 
 from grader.editions import read_translation, translate, translation_file
+from grader.grading.config import ASSIGNMENT, COURSE_ID
 from grader.grading.isolation import kill_processes_of, processes_of
 from grader.jupyter import lab_command, mlflow_ui_command
 from grader.lab import serving
@@ -171,6 +172,13 @@ def test_notebook_checks_pass_and_the_mlflow_ui_shows_the_run(browser_env):
     from playwright.sync_api import sync_playwright
 
     lab, ui = browser_env["lab"], browser_env["ui"]
+    # nbgrader's Assignments list: the course's assignment, released with its 7 notebooks.
+    listed = requests.get(f"{lab}/assignments", params={"course_id": COURSE_ID}, timeout=30,
+                          headers={"Authorization": f"token {TOKEN}"}).json()  # fmt: skip
+    assert listed["success"], listed
+    assert [(a["assignment_id"], a["status"], len(a["notebooks"])) for a in listed["value"]] == [
+        (ASSIGNMENT, "released", 7)
+    ]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=browser_env["chromium"], args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="ko-KR")
