@@ -20,6 +20,9 @@ def test_course_runs_in_sequence_and_leaves_nothing(tmp_path):
     assert "Penguin Predictor v1" in result.output
     assert "answered the lab's penguin with: [" in result.output
     assert "Cleanup: done" in result.output
+    # Steps 04 and 05 log their run's confusion matrix as an image artifact.
+    images = list((out / "lab-home" / "artifacts").glob("*/artifacts/confusion_matrix.png"))
+    assert len(images) == 2, images
     assert lab_processes(out / "lab-home") == []
 
 
