@@ -56,4 +56,4 @@ def test_unreachable_workspace_names_the_host(monkeypatch, fake_databricks) -> N
     url = fake_databricks.url
     fake_databricks.stop()
     with pytest.raises(WorkspaceAuthError, match="Cannot reach the workspace"):
-        connect(host=url, token=fake_databricks.token, retry_timeout_seconds=2)
+        connect(host=url, token=fake_databricks.token, retry_timeout_seconds=1)

@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from grader.config import Settings
 from grader.exceptions import CourseRunError
 from grader.lab import reference
+from grader.lab.databricks.backend import DatabricksBackend
+from grader.lab.databricks.cleanup import remove_everything, stop_running
 from grader.lab.databricks.course import run_course
 from grader.lab.databricks.naming import LearnerNames
 
@@ -73,6 +76,19 @@ def test_the_course_runs_on_the_workspace(fake_databricks, tmp_path: Path) -> No
     # the learner's data went to their own DBFS folder
     data = fake.files.dbfs / JANE.dbfs_root.lstrip("/") / "mlflow_lab" / "penguins.csv"
     assert data.is_file()
+
+    # on request, everything else the learner made goes too, and nothing of anyone else's
+    fake.files.put({"path": "/FileStore/someone-else.csv", "contents": "eQ=="})
+    backend = DatabricksBackend(Settings(home=str(tmp_path / "cleanup"), backend="databricks"))
+    said: list[str] = []
+    stop_running(backend, say=said.append)
+    remove_everything(backend, say=said.append)
+    assert f"endpoint {JANE.endpoint}: already gone" in said
+    assert "removed registered model 'Penguin Predictor'" in said
+    assert len(fake.calls_to("DELETE", "/api/2.0/mlflow/registered-models/delete")) == 1
+    assert len(fake.calls_to("POST", "/api/2.0/mlflow/experiments/delete")) == 1
+    assert not data.exists() and (fake.files.dbfs / "FileStore" / "someone-else.csv").is_file()
+    assert JANE.notebooks_folder not in fake.files.objects
 
 
 def test_expired_credentials_stop_step_01_with_what_to_do(fake_databricks, tmp_path) -> None:
