@@ -22,7 +22,7 @@ def register(lab, learner: Learner) -> Report:
     report = Report(t('Step 06 · register the model as "Penguin Predictor"'))
     version = reference.latest_version()
     report.add(
-        'a registered model named "Penguin Predictor"',
+        t('a registered model named "Penguin Predictor"'),
         version is not None,
         expected=t("at least one version"),
         found=t("version {v}", v=version.version) if version else t("no such model"),

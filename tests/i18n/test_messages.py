@@ -67,6 +67,19 @@ def test_no_korean_for_a_message_that_is_gone():
     assert not stale, f"Korean for messages no check uses any more: {stale}"
 
 
+#: Check names that are code, the same in every language.
+CODE_NAMES = {"train_penguin_model(training_data, test_data, maxIterations, regularization)"}
+
+
+def test_every_check_name_is_translated():
+    """The first argument of ``report.add`` (what the table's row says) goes through t()."""
+    for file, call in _calls("add"):
+        what = call.args[0]
+        translated = isinstance(what, ast.Call) and getattr(what.func, "id", None) == "t"
+        code = isinstance(what, ast.Constant) and what.value in CODE_NAMES
+        assert translated or code, f"{file}:{call.lineno}: {ast.unparse(what)} is not translated"
+
+
 def test_every_failure_names_expected_and_found():
     """Statically: each ``report.add(...)`` gives expected= and found=."""
     for file, call in _calls("add"):
