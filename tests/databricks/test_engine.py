@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import nbformat
 import papermill
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 from papermill.exceptions import PapermillExecutionError
 
+from grader.exceptions import WorkspaceStateError
 from grader.lab.databricks.engine import ON_CLUSTER_STEPS, step_of
 
 
@@ -53,3 +56,16 @@ def test_a_failed_cell_on_the_cluster_is_papermills_error(fake_databricks, tmp_p
     assert task["libraries"][0]["whl"].endswith("-py3-none-any.whl")
     states = [r["state"].get("result_state") for r in fake_databricks.jobs.runs.values()]
     assert states == ["FAILED", "FAILED"]  # the run and its task run
+
+
+def test_a_run_that_cannot_start_names_the_run_and_its_state(fake_databricks, tmp_path) -> None:
+    source = tmp_path / "04_mlflow_run.ipynb"
+    _notebook(source, "print('never runs')")
+    fake_databricks.jobs.lose_cluster_next_run = True
+    with pytest.raises(WorkspaceStateError) as info:
+        papermill.execute_notebook(str(source), str(tmp_path / "out.ipynb"),
+                                   engine_name="databricks", progress_bar=False)  # fmt: skip
+    message = str(info.value)
+    assert re.match(
+        r"Run \d+ of 04_mlflow_run is INTERNAL_ERROR: Cluster \S+ is TERMINATED", message
+    )

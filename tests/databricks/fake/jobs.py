@@ -78,6 +78,8 @@ class FakeJobs:
         self.runs: dict[int, dict[str, Any]] = {}  # parent runs and task runs
         self._ids = itertools.count(1001)
         self._procs: list[subprocess.Popen] = []
+        #: the cluster of the next run is lost before the run starts (a spot eviction)
+        self.lose_cluster_next_run = False
 
     def register(self) -> None:
         r = self.fake.route
@@ -135,6 +137,12 @@ class FakeJobs:
 
     def _execute(self, run: dict[str, Any], task_run: dict[str, Any]) -> None:
         cluster_id = task_run["existing_cluster_id"]
+        if self.lose_cluster_next_run:
+            self.lose_cluster_next_run = False
+            self.fake.compute.record(cluster_id).update(
+                state="TERMINATED", state_message="Cluster lost: the VM was evicted",
+                termination_reason={"code": "SPOT_INSTANCE_TERMINATION", "type": "CLOUD_FAILURE"},
+            )  # fmt: skip
         try:
             self.fake.compute.running(cluster_id)
         except FakeError as exc:
