@@ -77,6 +77,9 @@ def nbgrader_config(root: Path, *, cell_timeout: int = CELL_TIMEOUT) -> Config:
     ]
     c.Execute.timeout = cell_timeout
     c.Execute.startup_timeout = 120
+    # Output still arriving after a cell's reply: a cell that printed hundreds of MB is
+    # still streaming; nbclient's 4 s default would fail the cell as if it had hung.
+    c.Execute.iopub_timeout = 60
     c.Execute.interrupt_on_timeout = True
     c.Execute.extra_arguments = ["--IPKernelApp.log_level=CRITICAL"]
     # nbgrader zeroes a test cell that wrote anything to stderr. In this course a check
