@@ -118,12 +118,14 @@ def _plain_nbgrader(solutions: Path, submissions: Path, root: Path) -> None:
     (root / "nbgrader_config.py").write_text(PLAIN_CONFIG.format(root=str(root)))
     shutil.copytree(solutions, root / "source" / ASSIGNMENT)
     nbgrader = [sys.executable, "-m", "nbgrader"]
+    # nbgrader runs `alembic` from PATH: this Python's bin/ comes first, as in its venv.
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     subprocess.run([*nbgrader, "generate_assignment", ASSIGNMENT, "--force"], cwd=root,
-                   check=True)  # fmt: skip
+                   env={**os.environ, "PATH": path}, check=True)  # fmt: skip
     for student in sorted(p.name for p in submissions.iterdir()):
         shutil.copytree(submissions / student, root / "submitted" / student)
         home = root / "homes" / student
-        env = {**os.environ, "MLFLOW_LAB_HOME": str(home), "MLFLOW_LAB_USER": student}
+        env = {**os.environ, "PATH": path, "MLFLOW_LAB_HOME": str(home), "MLFLOW_LAB_USER": student}
         subprocess.run([*nbgrader, "autograde", ASSIGNMENT, "--student", student], cwd=root,
                        env=env, check=True)  # fmt: skip
 
