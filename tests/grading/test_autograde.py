@@ -18,12 +18,10 @@ from grader.grading.autograde import autograde, max_points
 from grader.grading.isolation import processes_of
 from tests.grading.make_submissions import (
     STEPS,
-    correct,
     learner_notebook,
     with_cell,
     with_mistake,
     write_student,
-    zip_student,
 )
 
 pytestmark = pytest.mark.slow
@@ -47,42 +45,20 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """One class, graded once with 2 workers."""
-    root = tmp_path_factory.mktemp("class")
-    subs = root / "submissions"
-    write_student(subs, "alice", correct())
-    write_student(subs, "bob", {s: learner_notebook(s, solved=False) for s in STEPS})
-    for mistake in LOSSES:
-        write_student(subs, mistake.replace("_", "-"), with_mistake(mistake))
-    write_student(
-        subs,
-        "gina",
-        {"01_provision": learner_notebook("01_provision"), "02_cluster": "this is not a notebook"},
-    )
-    zip_student(subs, "hank", {"01_provision": learner_notebook("01_provision")})
-    write_student(
-        subs,
-        "dora",
-        {"01_provision": with_cell("01_provision", "upload", "import os\nos._exit(1)")},
-    )
-    write_student(  # replaces the check in its kernel instead of doing the work
-        subs,
-        "mallory",
-        {"04_mlflow_run": with_cell("04_mlflow_run", "train_run", "lab.check = lambda name: None")},
-    )
-    out = root / "out"
-    batch = autograde(submissions_dir=subs, out=out, workers=2)
-    return batch, out
+@pytest.fixture
+def graded(graded_class):
+    """The session's class (tests/grading/conftest.py), graded once with 2 workers."""
+    return graded_class.batch, graded_class.out
 
 
-def test_every_student_has_a_row(graded):
+def test_every_student_has_a_row(graded, graded_class):
     _, out = graded
     rows = {r["student"]: r for r in read_csv(out / "grades.csv")}
-    expected = {"alice", "bob", "gina", "hank", "dora", "mallory"} | {
-        m.replace("_", "-") for m in LOSSES
-    }
+    expected = (
+        {"alice", "bob", "gina", "hank", "dora", "mallory"}
+        | {m.replace("_", "-") for m in LOSSES}
+        | set(graded_class.cases)
+    )
     assert set(rows) == expected
     assert all(float(r["max"]) == COURSE_MAX for r in rows.values())
 
@@ -138,7 +114,10 @@ def test_outcomes_are_checked_outside_the_kernel(graded):
     tests = {r["test"]: r for r in read_csv(out / "tests.csv") if r["student"] == "mallory"}
     for test in ("check_mlflow_run", "check_mlflow_model"):
         assert tests[test]["result"] == "fail"
-        assert tests[test]["reason"].startswith("not confirmed by the lab's records")
+    # Its hand-made run has the right parameters, but no model was ever trained or logged.
+    assert tests["check_mlflow_model"]["reason"].startswith("not confirmed by the lab's records")
+    # It also replaced the checks in its kernel: that costs the notebook.
+    assert tests["check_mlflow_run"]["reason"].startswith("tampering with the grader")
 
 
 def test_gradebook_feedback_and_summary(graded):

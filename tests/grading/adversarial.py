@@ -1,0 +1,313 @@
+"""Hostile and broken submissions, each with the outcome grading must give it.
+
+Built like the friendly fixtures (:mod:`tests.grading.make_submissions`): the course
+notebook with its exercises solved, then one hostile edit. Most cases use step 01, whose
+notebook runs in seconds, and hand in nothing else. Every case names what it attacks
+(issue items: tampering, faults, input tricks) and what must come out: points per test and
+a reason where points are lost.
+
+``Targets`` are the places outside the sandbox a submission would like to reach: a canary
+file holding a secret, the gradebook, the solutions, other units' folders, a TCP port of
+the host, a process of the host. The sandbox must keep them all out of reach; the test
+module checks that the secret appears in no output and that nothing changed.
+"""
+
+from __future__ import annotations
+
+import functools
+import socket
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from tests.grading.make_submissions import learner_notebook, write_student
+
+STEP = "01_provision"
+CONNECT = "w = lab.workspace_client()\nme = w.current_user.me()\n"
+UPLOAD = (
+    "import io\n\nfrom grader.lab.dataset import penguins_csv\n\n"
+    'w.dbfs.mkdirs("/mlflow_lab")\n'
+    'w.dbfs.upload("/mlflow_lab/penguins.csv", io.BytesIO(penguins_csv()), overwrite=True)\n'
+)
+#: A marker in the command line of every process a hostile case leaves behind.
+LEFTOVER = "lab-leftover-7f3a"
+
+
+@dataclass(frozen=True)
+class Targets:
+    """What lies outside every sandbox, and where."""
+
+    canary: Path  # a file with the secret; must stay unread and unchanged
+    secret: str
+    out: Path  # the batch's output folder (gradebook, reports, other units)
+    solutions: Path
+    host_port: int  # a port the test listens on, on the host's loopback
+    decoy_pid: int  # a host process a forged record points at
+    decoy_started: float
+
+
+@dataclass(frozen=True)
+class Case:
+    """A hostile or broken hand-in and what grading must make of it."""
+
+    student: str
+    attacks: str
+    notebooks: dict[str, object] = field(default_factory=dict)
+    #: notebook → {test id: points}; only the notebooks that get a kernel
+    points: dict[str, dict[str, float]] = field(default_factory=dict)
+    #: notebook → text (or one of several) in the reason of each of its failed tests
+    reasons: dict[str, str | tuple[str, ...]] = field(default_factory=dict)
+    zipped: bytes | None = None  # an LMS export instead of a folder
+    links: dict[str, Path] = field(default_factory=dict)  # file in the folder → link target
+
+
+def _notebook(connect: str = CONNECT, upload: str = UPLOAD, step: str = STEP):
+    nb = learner_notebook(step)
+    for cell in nb.cells:
+        if cell.id == "connect":
+            cell.source = connect
+        elif cell.id == "upload":
+            cell.source = upload
+    return nb
+
+
+def _edit_cells(nb, edit):
+    for cell in list(nb.cells):
+        edit(nb, cell)
+    return nb
+
+
+def _snoop(t: Targets) -> str:
+    """Try every way out: read, write, list, connect; print what was found."""
+    others = t.out / "work" / "alice"
+    return f"""
+import glob, os, socket, subprocess
+found = []
+for path in [{str(t.canary)!r}, {str(t.out / "nbgrader" / "gradebook.db")!r},
+             {str(t.solutions / "01_provision.ipynb")!r}, "/root/.bash_history",
+             "/proc/1/environ", "/etc/shadow"]:
+    try:
+        with open(path, "rb") as f:
+            found.append(f.read(4096))
+    except OSError as exc:
+        print("read refused:", path, type(exc).__name__)
+for pattern in [{str(others) + "/*/*"!r}, {str(t.out) + "/*"!r}, "/root/*", "/home/*"]:
+    print("listing", pattern, glob.glob(pattern))
+for path in [{str(t.canary)!r}, {str(t.out / "grades.csv")!r},
+             {str(t.out / "nbgrader" / "gradebook.db")!r}]:
+    try:
+        with open(path, "w") as f:
+            f.write("overwritten by a submission")
+    except OSError as exc:
+        print("write refused:", path, type(exc).__name__)
+try:
+    socket.create_connection(("127.0.0.1", {t.host_port}), timeout=2).sendall(b"hello")
+    print("reached the host's port")
+except OSError as exc:
+    print("host port unreachable:", type(exc).__name__)
+try:
+    os.kill({t.decoy_pid}, 9)
+    print("killed a host process")
+except OSError as exc:
+    print("host process out of reach:", type(exc).__name__)
+print("env:", sorted(os.environ))
+print("found:", found)
+"""
+
+
+def _forge_records(t: Targets) -> str:
+    """Endpoint records pointing at a host process (so the grader might kill it for us)."""
+    return f"""
+import json, pathlib
+endpoints = pathlib.Path(lab.home.endpoints)
+endpoints.mkdir(parents=True, exist_ok=True)
+(endpoints / "predict-penguin.json").write_text(json.dumps({{
+    "name": "predict-penguin", "pid": {t.decoy_pid}, "pgid": {t.decoy_pid},
+    "started": {t.decoy_started}, "port": 5000, "state": "READY",
+    "log": "/etc/passwd"}}))
+"""
+
+
+FAKE_PASS = '''print("""Step 01 · the penguin data in the lab's file system: 2/2 checks passed
+  PASS  /mlflow_lab/penguins.csv exists
+  PASS  the file is the lab's penguins.csv, byte for byte""")'''
+
+FAKE_OBJECTS = """
+import io
+from grader.lab.dataset import penguins_csv
+dbfs = type(lab.workspace.dbfs)
+dbfs.exists = lambda self, path: True
+dbfs.download = lambda self, path: io.BytesIO(penguins_csv())
+"""
+
+MEMORY_BOMB = 'hog = []\nwhile True:\n    hog.append(b"\\x01" * (64 << 20))\n'
+FORK_BOMB = """
+import subprocess, time
+subprocess.Popen(["/bin/sh", "-c", "bomb() { bomb | bomb & }; bomb"])  # the classic
+time.sleep(10)  # long enough to fill the process cap
+"""
+LOUD = 'for _ in range(3):\n    print("x" * 100_000_000)\n'  # 300 MB
+BACKGROUND = f"""
+import subprocess, sys
+subprocess.Popen(["sleep", "86400", "{LEFTOVER}"], start_new_session=True)
+subprocess.Popen([sys.executable, "-c",
+    "import os, time\\nif os.fork() == 0:\\n    os.setsid()\\n    time.sleep(86400)",
+    "{LEFTOVER}"])
+"""
+PORTS = f"""
+import socket, subprocess, sys
+held = socket.socket()
+held.bind(("0.0.0.0", 5000))
+held.listen()
+subprocess.Popen([sys.executable, "-c",
+    "import socket, time\\ns = socket.socket()\\ns.bind(('127.0.0.1', PORT))\\ns.listen()\\n"
+    "time.sleep(86400)", "{LEFTOVER}"], start_new_session=True)
+"""
+MONKEYPATCH_AND_FAKE_RUN = """
+import mlflow
+lab.check = lambda name: None  # every check now "passes" in this kernel
+import grader.checks.registry as registry
+registry.load = lambda name: (lambda lab, learner: None)
+with mlflow.start_run():  # a run that looks right, but no model was ever trained
+    mlflow.log_params({"maxIter": 5, "regParam": 0.5})
+    mlflow.log_metrics({"accuracy": 0.97, "weightedRecall": 0.97, "weightedPrecision": 0.97})
+"""
+
+
+def _zip(members: dict[str, bytes], *, compress=zipfile.ZIP_DEFLATED) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=compress) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buffer.getvalue()
+
+
+@functools.cache
+def _bomb() -> bytes:
+    """250 MB of zeros in a few hundred KB: more than an archive may unpack to."""
+    import io
+
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf,
+        zf.open("submission/01_provision.ipynb", "w", force_zip64=True) as member,
+    ):
+        chunk = b"\0" * (1 << 20)
+        for _ in range(250):
+            member.write(chunk)
+    return buffer.getvalue()
+
+
+def cases(t: Targets) -> list[Case]:
+    full = {STEP: {"check_connect": 1.0, "check_data": 2.0}}
+    connect_only = {STEP: {"check_connect": 1.0, "check_data": 0.0}}
+    nothing = {STEP: {"check_connect": 0.0, "check_data": 0.0}}
+    solved = nbformat.writes(_notebook()).encode()
+
+    def edited_test(nb, cell):
+        if cell.id == "check_data":
+            cell.source = "pass  # the test, emptied"
+
+    def deleted_test(nb, cell):
+        if cell.id == "check_data":
+            nb.cells.remove(cell)
+
+    def changed_metadata(nb, cell):
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.id == "check_connect":
+            meta["points"] = 100
+        elif cell.id == "check_data":
+            meta.update(grade_id="check_bonus", points=50)
+            cell.source = "pass"
+        elif cell.id == "upload":
+            meta.update(grade=True, points=10, locked=True)
+
+    return [
+        Case("snoop", "reads, writes, lists and connects outside its sandbox",
+             {STEP: _notebook(CONNECT + _snoop(t))}, full),
+        Case("tamper-test-cell", "empties a test cell",
+             {STEP: _edit_cells(_notebook(upload="pass"), edited_test)}, connect_only,
+             {STEP: "exists"}),
+        Case("tamper-deleted-test", "deletes a test cell (it is put back and run)",
+             {STEP: _edit_cells(_notebook(upload="pass"), deleted_test)}, connect_only,
+             {STEP: "exists"}),
+        Case("tamper-metadata", "raises points, renames a grade id, makes its cell a test",
+             {STEP: _edit_cells(_notebook(upload="pass"), changed_metadata)}, connect_only,
+             {STEP: "exists"}),
+        Case("tamper-renamed", "hands in step 01 under other names",
+             {"01_provision_final": _notebook(), "02_cluster": _notebook()},
+             {"02_cluster": {}}, {STEP: "missing"}),
+        Case("tamper-fake-objects", "makes the file system answer what the check wants",
+             {STEP: _notebook(upload=FAKE_OBJECTS)}, nothing,
+             {STEP: ("not confirmed by the lab's records", "tampering with the grader")}),
+        Case("tamper-monkeypatch", "replaces the check instead of connecting",
+             {STEP: _notebook(connect="lab.check = lambda name: None\nw = lab.workspace_client()")},
+             nothing,  # the upload was real, but tampering costs the notebook
+             {STEP: "tampering with the grader: replaces lab.check"}),
+        Case("tamper-forged-records", "writes endpoint records that point at a host process",
+             {STEP: _notebook(upload=UPLOAD + _forge_records(t))}, full),
+        Case("tamper-prints-pass", "prints a passing check instead of doing the work",
+             {STEP: _notebook(upload=FAKE_PASS)}, connect_only, {STEP: "exists"}),
+        Case("fault-loop", "loops forever", {STEP: _notebook(upload="while True:\n    pass")},
+             connect_only, {STEP: "timed out"}),
+        Case("fault-memory-bomb", "allocates until something gives",
+             {STEP: _notebook(upload=UPLOAD + MEMORY_BOMB)}, connect_only,
+             {STEP: "kernel died"}),
+        Case("fault-fork-bomb", "forks until something gives",
+             {STEP: _notebook(upload=UPLOAD + FORK_BOMB)}, full),
+        Case("fault-sys-exit", "calls sys.exit", {STEP: _notebook(upload="import sys\nsys.exit(3)")},
+             connect_only, {STEP: "SystemExit"}),
+        Case("fault-signal", "has its kernel killed by a signal",
+             {STEP: _notebook(CONNECT + "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")},
+             nothing, {STEP: "kernel died"}),
+        Case("fault-loud", "prints hundreds of MB", {STEP: _notebook(upload=UPLOAD + LOUD)}, full),
+        Case("fault-background", "leaves processes running, one in a session of its own",
+             {STEP: _notebook(upload=UPLOAD + BACKGROUND)}, full),
+        Case("fault-ports", "holds ports open, one of them the host's",
+             {STEP: _notebook(upload=UPLOAD + PORTS.replace("PORT", str(t.host_port)))}, full),
+        Case("fault-broken-files", "hands in empty, damaged and non-notebook JSON files",
+             {STEP: b"", "02_cluster": solved[: len(solved) // 2],
+              "03_data_prep": b'{"cells": 5, "nbformat": "four"}'},
+             reasons={STEP: "could not be read", "02_cluster": "could not be read",
+                      "03_data_prep": "could not be read"}),
+        Case("fault-zip-bomb", "an LMS export that unpacks to far more than it weighs",
+             zipped=_bomb(), reasons={STEP: "missing"}),
+        Case("fault-dotdot", "an LMS export whose names climb out of the folder",
+             zipped=_zip({"submission/01_provision.ipynb": solved,
+                          f"../../{t.canary.name}": b"overwritten"}),
+             reasons={STEP: "missing"}),
+        Case("fault-links-out", "links out of its folder instead of files",
+             links={"mlflow_lab/01_provision.ipynb": t.canary, "mlflow_lab/more": t.solutions},
+             reasons={STEP: "missing"}),
+    ]  # fmt: skip
+
+
+def write_case(root: Path, case: Case) -> None:
+    """Lay ``case`` out in the class folder ``root`` the way an LMS would hand it over."""
+    if case.zipped is not None:
+        (root / f"{case.student}.zip").write_bytes(case.zipped)
+        return
+    notebooks = {}
+    for name, nb in case.notebooks.items():
+        notebooks[name] = nb if isinstance(nb, (str, bytes)) else nbformat.writes(nb)
+    folder = write_student(root, case.student, notebooks)
+    for name, target in case.links.items():
+        link = folder.parent / name
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(target, target_is_directory=target.is_dir())
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def case_names() -> list[str]:
+    """The students of :func:`cases`, for parametrizing tests before any target exists."""
+    nowhere = Path("/nonexistent")
+    return [c.student for c in cases(Targets(nowhere, "", nowhere, nowhere, 1, 1, 0.0))]

@@ -1,0 +1,167 @@
+"""Hostile and broken submissions in one class with correct work: each gets exactly what
+it earned, with the reason; nothing outside its sandbox is read, changed, reached or left
+running; the correct student's marks are the full marks it gets alone.
+
+The class is graded once per session (``graded_class`` in conftest.py); the cases and
+their expected outcomes are in :mod:`tests.grading.adversarial`.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import socket
+from pathlib import Path
+
+import nbformat
+import psutil
+import pytest
+
+from grader.exceptions import SandboxUnavailableError
+from grader.grading import sandbox
+from grader.grading.autograde import autograde, max_points
+from grader.grading.isolation import processes_of
+from grader.grading.sandbox import CGROUP_PARENT, CGROUP_ROOT
+from tests.grading.adversarial import STEP, case_names
+
+pytestmark = pytest.mark.slow
+
+MAXIMA = max_points()
+COURSE_MAX = sum(MAXIMA.values())
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_the_sandbox_is_available_in_ci():
+    """CI installs bubblewrap and runs as root: a missing sandbox must fail there, not skip."""
+    if os.environ.get("CI") == "true" or not sandbox.problems():
+        assert sandbox.problems() == ()
+
+
+@pytest.mark.parametrize("student", case_names())
+def test_each_case_gets_exactly_what_it_earned(graded_class, student):
+    case = graded_class.cases[student]
+    tests = [r for r in read_csv(graded_class.out / "tests.csv") if r["student"] == student]
+    row = next(r for r in read_csv(graded_class.out / "grades.csv") if r["student"] == student)
+    for notebook, expected in case.points.items():
+        got = {r["test"]: float(r["points"]) for r in tests if r["notebook"] == notebook}
+        if expected:
+            assert got == expected, (notebook, got)
+        assert float(row[notebook]) == sum(expected.values()), row
+    for notebook, why in case.reasons.items():
+        failed = [r for r in tests if r["notebook"] == notebook and r["result"] == "fail"]
+        assert failed, f"{notebook}: nothing failed"
+        for r in failed:
+            assert any(w in r["reason"] for w in ([why] if isinstance(why, str) else why)), r
+    for notebook, r in ((r["notebook"], r) for r in tests if r["result"] == "fail"):
+        assert r["reason"], f"{notebook}/{r['test']} lost points without a reason"
+    assert float(row["max"]) == COURSE_MAX  # no tampering raises the maximum
+
+
+def test_the_correct_student_gets_full_marks_among_hostile_ones(graded_class):
+    alice = next(r for r in read_csv(graded_class.out / "grades.csv") if r["student"] == "alice")
+    assert float(alice["total"]) == COURSE_MAX, alice
+
+
+def test_the_canary_is_unchanged_and_its_secret_is_in_no_output(graded_class):
+    t = graded_class.targets
+    content, mtime = graded_class.canary_before
+    assert t.canary.read_bytes() == content and t.canary.stat().st_mtime == mtime
+    needle = t.secret.encode()
+    leaks = [
+        str(path)
+        for path in graded_class.out.rglob("*")
+        if path.is_file() and not path.is_symlink() and needle in path.read_bytes()
+    ]
+    assert leaks == [], f"the secret leaked into {leaks}"
+
+
+def test_the_snoop_saw_nothing_outside(graded_class):
+    notebook = (
+        graded_class.out / "nbgrader" / "autograded" / "snoop" / "mlflow_lab" / f"{STEP}.ipynb"
+    )
+    text = "".join(
+        o.get("text", "")
+        for c in nbformat.read(notebook, as_version=4).cells
+        for o in c.get("outputs", [])
+    )
+    assert "read refused" in text and "found: []" in text, text[:3000]
+    assert "reached the host's port" not in text and "killed a host process" not in text
+    assert "GRADER_TEST_SECRET" not in text  # the instructor's environment stays outside
+    assert "listing /root/* []" in text
+    for name in ("grades.csv", "gradebook.db"):
+        assert f"write refused: {graded_class.out}" in text and name in text
+    with pytest.raises(BlockingIOError):
+        graded_class.host_listener.accept()  # nobody connected to the host's port
+
+
+def test_the_gradebook_and_reports_were_written_by_the_grader_only(graded_class):
+    from nbgrader.api import Gradebook
+
+    grades = (graded_class.out / "grades.csv").read_text(encoding="utf-8")
+    assert "overwritten by a submission" not in grades
+    with Gradebook(f"sqlite:///{graded_class.out / 'nbgrader' / 'gradebook.db'}") as gb:
+        assert gb.find_submission("mlflow_lab", "alice").score == COURSE_MAX
+
+
+def test_a_forged_record_kills_nothing_of_the_host(graded_class):
+    assert graded_class.decoy_alive
+
+
+def test_no_process_is_left(graded_class):
+    assert graded_class.leftovers == []
+    assert processes_of(graded_class.out) == []
+    for controller in ("memory", "pids"):
+        parent = CGROUP_ROOT / controller / CGROUP_PARENT
+        assert not parent.exists() or not [p for p in parent.iterdir() if p.is_dir()]
+    port = graded_class.targets.host_port
+    alive = [c for c in psutil.net_connections("tcp") if c.laddr and c.laddr.port == 5000]
+    assert alive == [], "a submission's port is open on the host"
+    with socket.socket() as s:  # the test's own listener still holds its port: nobody took it
+        assert s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_caps_stopped_the_bombs(graded_class):
+    work = graded_class.out / "work"
+    memory = json.loads((work / "fault-memory-bomb" / STEP / "usage.json").read_text())
+    forks = json.loads((work / "fault-fork-bomb" / STEP / "usage.json").read_text())
+    assert memory["oom_kills"] >= 1
+    assert forks["forks_refused"] >= 1
+
+
+def test_loud_output_is_cut_not_kept(graded_class):
+    notebook = (
+        graded_class.out / "nbgrader" / "autograded" / "fault-loud" / "mlflow_lab" / f"{STEP}.ipynb"
+    )
+    assert notebook.stat().st_size < 5_000_000
+    assert "[output cut" in notebook.read_text(encoding="utf-8")
+
+
+def test_grading_refuses_without_a_sandbox_unless_unsafe(tmp_path, monkeypatch):
+    missing = ("`bwrap` is not installed: apt-get install bubblewrap",)
+    monkeypatch.setattr(sandbox, "problems", lambda: missing)
+    (tmp_path / "subs").mkdir()
+    with pytest.raises(SandboxUnavailableError, match=r"(?s)apt-get install bubblewrap.*--unsafe"):
+        autograde(submissions_dir=tmp_path / "subs", out=tmp_path / "out")
+    assert not (tmp_path / "out").exists()  # refused before anything was written
+    batch = autograde(submissions_dir=tmp_path / "subs", out=tmp_path / "out", unsafe=True)
+    assert batch.students == []
+
+
+def test_the_command_says_what_is_missing_and_exits_1(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from grader.cli import main
+
+    missing = ("`bwrap` is not installed: apt-get install bubblewrap",)
+    monkeypatch.setattr(sandbox, "problems", lambda: missing)
+    (tmp_path / "subs").mkdir()
+    result = CliRunner().invoke(
+        main, ["autograde", str(tmp_path / "subs"), "--out", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 1
+    assert "apt-get install bubblewrap" in result.output and "--unsafe" in result.output
