@@ -55,26 +55,25 @@ def kernel_env(home: LabHome) -> dict[str, str]:
     )
 
 
-def _raise_failure(source: Path, output: Path, failure: dict) -> None:
-    """A failed notebook as a CourseRunError naming the cell (id and first line)."""
-    where = (
-        _describe_cell(output, failure["exec_count"])
-        if "exec_count" in failure and output.is_file()
-        else "the notebook"
-    )
-    raise CourseRunError(
+def failure_error(source: Path, output: Path, failure: dict) -> CourseRunError:
+    """A failed notebook (papermill's ``exec_count``, ``ename``, ``evalue``) as the error the
+    course shows: the notebook, the cell (id and first line), and where the output is."""
+    where = describe_cell(output, failure.get("exec_count"))
+    return CourseRunError(
         f"{source.name}: {where} failed with {failure['ename']}: {failure['evalue']}\n"
         f"The executed notebook is {output}."
     )
 
 
-def _describe_cell(executed: Path, exec_count: int) -> str:
+def describe_cell(executed: Path, exec_count: int | None) -> str:
     """Name a cell the way an author finds it: its id, and its first line of code.
 
     Found by execution count: papermill adds cells (parameters, an error banner), so
     indices in the executed notebook are not those of the source."""
     import nbformat
 
+    if exec_count is None or not executed.is_file():
+        return "the notebook"
     cells = nbformat.read(executed, as_version=4).cells
     cell = next((c for c in cells if c.get("execution_count") == exec_count), None)
     if cell is None:
@@ -131,7 +130,7 @@ def run_course(
             failure = current.wait()
             output = out / f"{name}.ipynb"
             if failure:
-                _raise_failure(notebooks / f"{name}.ipynb", output, failure)
+                raise failure_error(notebooks / f"{name}.ipynb", output, failure)
             result = NotebookResult(name, time.monotonic() - started, output)
             run.notebooks.append(result)
             on_done(result)

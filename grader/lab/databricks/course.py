@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.course import failure_error
 from grader.exceptions import CourseRunError, GraderError
 from grader.lab.quiet import OFFLINE_ENV, QUIET_ENV
 from grader.lab.steps import STEPS
@@ -26,20 +27,6 @@ class NotebookRun:
     name: str
     seconds: float
     output: Path
-
-
-def _describe(executed: Path, exec_count: int | None) -> str:
-    """The failed cell as an author finds it: its id and first line of code."""
-    import nbformat
-
-    if not executed.is_file():
-        return "the notebook"
-    cells = nbformat.read(executed, as_version=4).cells
-    cell = next((c for c in cells if c.get("execution_count") == exec_count), None)
-    if cell is None:
-        return f"the cell run as [{exec_count}]"
-    first = next((line for line in cell.source.splitlines() if line.strip()), "")
-    return f"cell {cell.get('id', exec_count)!r} ({first.strip()[:60]})"
 
 
 def run_notebook(source: Path, output: Path, *, kernel: str, cell_timeout: int) -> None:
@@ -59,10 +46,8 @@ def run_notebook(source: Path, output: Path, *, kernel: str, cell_timeout: int) 
             extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except PapermillExecutionError as exc:
-        raise CourseRunError(
-            f"{source.name}: {_describe(output, exc.exec_count)} failed with "
-            f"{exc.ename}: {exc.evalue}\nThe executed notebook is {output}."
-        ) from None
+        failure = {"exec_count": exc.exec_count, "ename": exc.ename, "evalue": exc.evalue}
+        raise failure_error(source, output, failure) from None
 
 
 def run_course(
