@@ -20,7 +20,7 @@ from pathlib import Path
 #: What every notebook imports first; the lab's setup cell then finds them loaded. Run in a
 #: function, so no name lands in the learner's namespace.
 WARM_UP = """
-def _warm_up(start_spark):
+def _warm_up():
     import importlib
     for module in ("grader.lab.lab", "grader.checks.registry", "mlflow", "mlflow.spark",
                    "pyspark.sql", "pyspark.ml", "databricks.sdk", "pandas"):
@@ -29,32 +29,24 @@ def _warm_up(start_spark):
     try:
         lab = Lab()
         lab.backend.configure_mlflow(lab.experiment_name)  # opens (and caches) the store
-        if start_spark:  # the learner's cluster, if it is already running, and a first job
-            lab.connect()
-            lab.train_test()[0].count()
     except Exception:
-        pass  # nothing to warm yet: the notebook's own cells do it (and say what is wrong)
-_warm_up({start_spark})
+        pass  # nothing to warm: the notebook's setup cell says what is wrong
+_warm_up()
 del _warm_up
 """
-
-#: The notebooks whose cells work on the cluster: their Spark session starts ahead too.
-SPARK_STEPS = ("03_data_prep", "04_mlflow_run", "05_function")
 
 READY, GO = "ready", "go"
 
 
-def _warm_client_class(start_spark: bool):
+def _warm_client_class():
     """papermill's notebook client, which warms its kernel and waits before the first cell."""
     from nbclient.util import ensure_async
     from papermill.clientwrap import PapermillNotebookClient
 
     class WarmNotebookClient(PapermillNotebookClient):
-        warm_up = WARM_UP.format(start_spark=start_spark)
-
         async def async_start_new_kernel_client(self):
             kc = await super().async_start_new_kernel_client()
-            msg_id = await ensure_async(kc.execute(self.warm_up, silent=True, store_history=False))
+            msg_id = await ensure_async(kc.execute(WARM_UP, silent=True, store_history=False))
             await self.async_wait_for_reply(msg_id)  # a failed import shows in the notebook
             print(READY, flush=True)
             if sys.stdin.readline().strip() != GO:
@@ -64,11 +56,11 @@ def _warm_client_class(start_spark: bool):
     return WarmNotebookClient
 
 
-def _warm_engine(start_spark: bool):
+def _warm_engine():
     from papermill.engines import NBClientEngine
     from papermill.utils import merge_kwargs, remove_args
 
-    client_class = _warm_client_class(start_spark)
+    client_class = _warm_client_class()
 
     class WarmEngine(NBClientEngine):
         """papermill's nbclient engine with the warm client (its own body, one class swapped)."""
@@ -99,7 +91,7 @@ def execute(source: Path, output: Path, *, home: str, kernel: str, cell_timeout:
     from papermill.engines import papermill_engines
     from papermill.exceptions import PapermillExecutionError
 
-    papermill_engines.register("warm", _warm_engine(source.stem in SPARK_STEPS))
+    papermill_engines.register("warm", _warm_engine())
     try:
         papermill.execute_notebook(
             str(source),
