@@ -55,6 +55,32 @@ def kernel_env(home: LabHome) -> dict[str, str]:
     )
 
 
+def execute_notebook(
+    source: Path, output: Path, *, parameters: dict, engine: str, kernel: str, cell_timeout: int
+) -> dict:
+    """Run one notebook with papermill as the course runs them; what failed (papermill's
+    ``exec_count``, ``ename``, ``evalue``), or {} when every cell ran."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    try:
+        papermill.execute_notebook(
+            str(source),
+            str(output),
+            parameters=parameters,
+            engine_name=engine,
+            kernel_name=kernel,
+            progress_bar=False,
+            execution_timeout=cell_timeout,
+            cwd=str(output.parent),
+            # The kernel's own log (TCP transport notices) is not the learner's output.
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+        )
+    except PapermillExecutionError as exc:
+        return {"exec_count": exc.exec_count, "ename": exc.ename, "evalue": exc.evalue}
+    return {}
+
+
 def failure_error(source: Path, output: Path, failure: dict) -> CourseRunError:
     """A failed notebook (papermill's ``exec_count``, ``ename``, ``evalue``) as the error the
     course shows: the notebook, the cell (id and first line), and where the output is."""

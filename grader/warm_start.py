@@ -87,27 +87,15 @@ def _warm_engine():
 
 def execute(source: Path, output: Path, *, home: str, kernel: str, cell_timeout: int) -> dict:
     """Run one notebook with the warm engine; what went wrong, if anything, as a dict."""
-    import papermill
     from papermill.engines import papermill_engines
-    from papermill.exceptions import PapermillExecutionError
+
+    from grader.course import execute_notebook  # the course imports this module
 
     papermill_engines.register("warm", _warm_engine())
-    try:
-        papermill.execute_notebook(
-            str(source),
-            str(output),
-            parameters={"home": home},
-            engine_name="warm",
-            kernel_name=kernel,
-            progress_bar=False,
-            execution_timeout=cell_timeout,
-            cwd=str(output.parent),
-            # The kernel's own log (TCP transport notices) is not the learner's output.
-            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
-        )
-    except PapermillExecutionError as exc:
-        return {"exec_count": exc.exec_count, "ename": exc.ename, "evalue": exc.evalue}
-    return {}
+    return execute_notebook(
+        source, output, parameters={"home": home}, engine="warm", kernel=kernel,
+        cell_timeout=cell_timeout,
+    )  # fmt: skip
 
 
 @dataclass

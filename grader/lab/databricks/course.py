@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.course import failure_error
+from grader.course import execute_notebook, failure_error
 from grader.exceptions import CourseRunError, GraderError
 from grader.lab.quiet import OFFLINE_ENV, QUIET_ENV
 from grader.lab.steps import STEPS
@@ -30,24 +30,12 @@ class NotebookRun:
 
 
 def run_notebook(source: Path, output: Path, *, kernel: str, cell_timeout: int) -> None:
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
-    try:
-        papermill.execute_notebook(
-            str(source),
-            str(output),
-            parameters={"backend": "databricks"},
-            engine_name="databricks",
-            kernel_name=kernel,
-            progress_bar=False,
-            execution_timeout=cell_timeout,
-            cwd=str(output.parent),
-            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
-        )
-    except PapermillExecutionError as exc:
-        failure = {"exec_count": exc.exec_count, "ename": exc.ename, "evalue": exc.evalue}
-        raise failure_error(source, output, failure) from None
+    failure = execute_notebook(
+        source, output, parameters={"backend": "databricks"}, engine="databricks",
+        kernel=kernel, cell_timeout=cell_timeout,
+    )  # fmt: skip
+    if failure:
+        raise failure_error(source, output, failure)
 
 
 def run_course(
