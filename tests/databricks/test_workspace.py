@@ -12,22 +12,10 @@ from databricks.sdk.service.serving import EndpointCoreConfigInput, ServedEntity
 from grader.exceptions import WorkspaceStateError
 from grader.lab.databricks.naming import LearnerNames
 from grader.lab.databricks.workspace import LearnerWorkspaceClient
+from tests.clock import FakeClock
 
 SPEC = {"cluster_name": "Jane Doe's cluster", "node_type_id": "Standard_D4ds_v5",
         "num_workers": 0, "autotermination_minutes": 20}  # fmt: skip
-
-
-class StepClock:
-    """A clock whose sleep only moves time forward: waits end at once."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def time(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def _client(clock=None) -> LearnerWorkspaceClient:
@@ -68,7 +56,7 @@ def test_a_cluster_that_fails_to_launch_is_named_with_its_state(fake_databricks)
 
 def test_a_wait_that_times_out_names_the_resource_and_last_state(fake_databricks) -> None:
     fake_databricks.timings.cluster_start = 3600
-    w = _client(clock=StepClock())
+    w = _client(clock=FakeClock())
     created = w.clusters.create(spark_version="17.3.x-cpu-ml-scala2.13", **SPEC)
     with pytest.raises(WorkspaceStateError, match=r"still PENDING after 60 s") as info:
         w.clusters.wait_running(created.cluster_id, timeout=timedelta(seconds=60))

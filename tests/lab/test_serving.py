@@ -17,7 +17,6 @@ from pathlib import Path
 
 import psutil
 import pytest
-from databricks.sdk.clock import Clock
 from databricks.sdk.service.serving import (
     EndpointCoreConfigInput,
     EndpointStateConfigUpdate,
@@ -36,6 +35,7 @@ from grader.exceptions import (
 )
 from grader.lab.home import LabHome
 from grader.lab.serving import ServingEndpointsAPI, stop_all
+from tests.clock import FakeClock
 
 MODEL = "Penguin Predictor"
 FEATURES = ["Island", "CulmenLength", "CulmenDepth", "FlipperLength", "BodyMass"]
@@ -69,19 +69,6 @@ def tree(pid: int) -> list[psutil.Process]:
 def children() -> set[int]:
     """The pids this test process has started (and not yet reaped)."""
     return {p.pid for p in psutil.Process().children(recursive=True)}
-
-
-class FakeClock(Clock):
-    """Time that passes only when the waiter sleeps: a timeout test that takes no time."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def time(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @dataclass(frozen=True)
