@@ -144,10 +144,10 @@ KO: dict[str, str] = {
         "함수 안에서 run을 시작하십시오: with mlflow.start_run():"
     ),
     # step 06
-    'Step 06 · register the model as "Penguin Predictor"': '6단계 · 모델을 "Penguin Predictor"로 등록하기',
+    "Step 06 · register the model as lab.model_name": "6단계 · 모델을 lab.model_name으로 등록하기",
     "Step 06 · the endpoint answers the lab's request": "6단계 · 엔드포인트가 실습의 요청에 응답함",
     "Step 06 · the endpoint for other penguins": "6단계 · 다른 펭귄에 대한 엔드포인트 응답",
-    'a registered model named "Penguin Predictor"': '"Penguin Predictor"라는 이름의 등록된 모델',
+    "a registered model named {name}": "{name}라는 이름의 등록된 모델",
     "at least one version": "버전 1개 이상",
     "version {v}": "버전 {v}",
     "no such model": "해당 모델 없음",

@@ -1,5 +1,6 @@
-"""Step 06: the latest run's model registered as "Penguin Predictor", served by
-``predict-penguin``, and the endpoint's answers."""
+"""Step 06: the latest run's model registered as ``lab.model_name`` ("Penguin Predictor"
+locally, the learner's own name on Databricks), served by ``predict-penguin``, and the
+endpoint's answers."""
 
 from __future__ import annotations
 
@@ -19,14 +20,14 @@ OTHER_PENGUINS = [
 
 
 def register(lab, learner: Learner) -> Report:
-    report = Report(t('Step 06 · register the model as "Penguin Predictor"'))
-    version = reference.latest_version()
+    report = Report(t("Step 06 · register the model as lab.model_name"))
+    version = reference.latest_version(lab.model_name)
     report.add(
-        t('a registered model named "Penguin Predictor"'),
+        t("a registered model named {name}", name=repr(lab.model_name)),
         version is not None,
         expected=t("at least one version"),
         found=t("version {v}", v=version.version) if version else t("no such model"),
-        hint='mlflow.register_model(model_uri, "Penguin Predictor")',
+        hint="mlflow.register_model(model_uri, lab.model_name)",
     )
     latest = reference.latest_model_run(lab.experiment_id)
     if version is not None:
@@ -56,18 +57,18 @@ def _endpoint_facts(lab, report: Report):
         found=state or t("no endpoint"),
         hint="w.serving_endpoints.create_and_wait(name='predict-penguin', config=...)",
     )
-    version = reference.latest_version()
+    version = reference.latest_version(lab.model_name)
     if endpoint is not None and version is not None:
         served = [
             (e.entity_name, str(e.entity_version)) for e in (endpoint.config.served_entities or [])
         ]
-        wanted = (reference.MODEL_NAME, str(version.version))
+        wanted = (lab.model_name, str(version.version))
         report.add(
             t("it serves the registered version"),
             wanted in served,
             expected=f"{wanted[0]} v{wanted[1]}",
             found=", ".join(f"{n} v{v}" for n, v in served) or t("nothing"),
-            hint="ServedEntityInput(entity_name='Penguin Predictor', entity_version=...)",
+            hint="ServedEntityInput(entity_name=lab.model_name, entity_version=...)",
         )
     return endpoint
 
@@ -100,7 +101,7 @@ def other_penguins(lab, learner: Learner) -> Report:
 
     report = Report(t("Step 06 · the endpoint for other penguins"))
     endpoint = _endpoint_facts(lab, report)
-    version = reference.latest_version()
+    version = reference.latest_version(lab.model_name)
     if endpoint is None or version is None:
         return report
     try:
@@ -110,7 +111,7 @@ def other_penguins(lab, learner: Learner) -> Report:
     except Exception as exc:
         answer = f"{type(exc).__name__}: {exc}"
     frame = lab.spark.createDataFrame(pd.DataFrame(OTHER_PENGUINS))  # starts Spark first
-    model = mlflow.spark.load_model(f"models:/{reference.MODEL_NAME}/{version.version}")
+    model = mlflow.spark.load_model(f"models:/{lab.model_name}/{version.version}")
     expected = [float(r.prediction) for r in model.transform(frame).select("prediction").collect()]
     report.add(
         t("{n} other penguins: the model's own predictions", n=len(OTHER_PENGUINS)),

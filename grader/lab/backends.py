@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from grader.config import Settings
 from grader.exceptions import ConfigError
 from grader.lab.home import LabHome
+from grader.lab.reference import MODEL_NAME
 from grader.lab.steps import NEEDS
 from grader.lab.workspace import LocalWorkspaceClient
 
@@ -35,6 +36,10 @@ class Backend(Protocol):
     def experiment_name(self) -> str:
         """The learner's MLflow experiment (``/Users/<user>/mlflow_lab``)."""
 
+    @property
+    def model_name(self) -> str:
+        """The learner's registered model (step 06 registers and serves it)."""
+
     def needs(self, step: str) -> tuple[str, ...]:
         """What the setup of ``step`` restores on this backend (see ``steps.NEEDS``)."""
 
@@ -43,6 +48,8 @@ class LocalBackend:
     """Spark in the kernel, MLflow on SQLite, endpoints as local processes."""
 
     name = "local"
+    #: One learner per store: the lab's own name.
+    model_name = MODEL_NAME
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings

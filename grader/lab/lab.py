@@ -71,9 +71,12 @@ class Lab:
             return
         except ResourceNotFound:
             pass
-        version = reference.latest_version() or reference.register_latest(self.experiment_id)
+        name = self.model_name
+        version = reference.latest_version(name) or reference.register_latest(
+            self.experiment_id, name
+        )
         w.serving_endpoints.create_and_wait(
-            reference.ENDPOINT_NAME, config=reference.endpoint_config(version.version)
+            reference.ENDPOINT_NAME, config=reference.endpoint_config(version.version, name)
         )
 
     # -- what notebooks use ----------------------------------------------------------------
@@ -93,6 +96,12 @@ class Lab:
     @property
     def experiment_name(self) -> str:
         return self.backend.experiment_name
+
+    @property
+    def model_name(self) -> str:
+        """The name your model is registered under: "Penguin Predictor" on the local backend;
+        on Databricks your own (``<catalog>.<schema>.penguin_predictor`` in Unity Catalog)."""
+        return self.backend.model_name
 
     @property
     def cluster_id(self) -> str:

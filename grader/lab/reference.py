@@ -197,33 +197,33 @@ def latest_model_run(experiment_id: str):
 
 
 # -- 06 register and deploy --------------------------------------------------------------------
-def register_latest(experiment_id: str):
-    """Register the latest run's model as "Penguin Predictor"; return the ModelVersion."""
+def register_latest(experiment_id: str, name: str = MODEL_NAME):
+    """Register the latest run's model as ``name`` (``lab.model_name``); return the version."""
     import mlflow
 
     found = latest_model_run(experiment_id)
     if found is None:
         raise LookupError("No run with a logged model in the experiment; run step 05 first.")
     _run, model_uri = found
-    return mlflow.register_model(model_uri, MODEL_NAME)
+    return mlflow.register_model(model_uri, name)
 
 
-def latest_version():
-    """The newest registered version of "Penguin Predictor", or None."""
+def latest_version(name: str = MODEL_NAME):
+    """The newest registered version of the model ``name`` (``lab.model_name``), or None."""
     import mlflow
 
-    versions = mlflow.MlflowClient().search_model_versions(f"name='{MODEL_NAME}'")
+    versions = mlflow.MlflowClient().search_model_versions(f"name='{name}'")
     return max(versions, key=lambda v: int(v.version)) if versions else None
 
 
-def endpoint_config(version: str):
+def endpoint_config(version: str, name: str = MODEL_NAME):
     from databricks.sdk.service.serving import EndpointCoreConfigInput, ServedEntityInput
 
     return EndpointCoreConfigInput(
         name=ENDPOINT_NAME,
         served_entities=[
             ServedEntityInput(
-                entity_name=MODEL_NAME,
+                entity_name=name,
                 entity_version=str(version),
                 workload_size="Small",
                 scale_to_zero_enabled=True,

@@ -29,7 +29,11 @@ MISTAKES = {
         "mlflow.spark.log_model(model, unique_model_name, mlflow.spark.get_default_conda_env())",
         "pass  # forgot to log the model",
     ),
-    "wrong_model_name": ("06_register_deploy", '"Penguin Predictor")', '"penguin-predictor")'),
+    "wrong_model_name": (
+        "06_register_deploy",
+        'model_folder}", lab.model_name)',
+        'model_folder}", "penguin-predictor")',
+    ),
     "endpoint_not_deleted": (
         "07_cleanup",
         'w.serving_endpoints.delete("predict-penguin")',
