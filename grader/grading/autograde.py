@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.grading import gradebook, results, sandbox, submissions
+from grader.grading import gradebook, results, sandbox, starting_states, submissions
 from grader.grading.collect import grade_cells
 from grader.grading.config import ASSIGNMENT, CELL_TIMEOUT, NOTEBOOK_TIMEOUT, SandboxLimits
 from grader.grading.isolation import kill_processes_of
@@ -104,6 +104,8 @@ def autograde(
         else:
             todo.append(unit)
 
+    states = _starting_states(out, todo)
+
     def run(unit: Unit) -> results.NotebookResult:
         result = grade_unit(
             unit,
@@ -112,6 +114,7 @@ def autograde(
             cell_timeout=cell_timeout,
             notebook_timeout=notebook_timeout,
             limits=None if unsafe else limits,
+            states=states,
         )
         result.save(result_path(out, unit.student, unit.notebook))
         return result
@@ -129,6 +132,14 @@ def autograde(
     write_reports(batch, solutions)
     batch.seconds = time.monotonic() - started
     return batch
+
+
+def _starting_states(out: Path, todo: list[Unit]) -> Path | None:
+    """Make the starting states once when some unit to grade needs one (see
+    :mod:`grader.grading.starting_states`)."""
+    if not any(u.submitted is not None and u.notebook in starting_states.SEEDED for u in todo):
+        return None
+    return starting_states.build(out / "starting-states")
 
 
 def _lay_out(course_root: Path, subs: list[submissions.Submission]) -> None:

@@ -28,7 +28,7 @@ from pathlib import Path
 import nbformat
 
 from grader.grading import results as r
-from grader.grading import tamper
+from grader.grading import starting_states, tamper
 from grader.grading.collect import collect, unscored
 from grader.grading.config import ASSIGNMENT, SandboxLimits
 from grader.grading.isolation import Sandbox, reap
@@ -63,11 +63,14 @@ def grade_unit(
     cell_timeout: int,
     notebook_timeout: int,
     limits: SandboxLimits | None = None,
+    states: Path | None = None,
 ) -> r.NotebookResult:
     """Grade ``unit``; ``template`` is an nbgrader course folder with the assignment made.
 
     ``limits`` puts the kernel in a sandbox with those caps; ``None`` grades without one
-    (trusted work only: the release's own solutions, or ``--unsafe``).
+    (trusted work only: the release's own solutions, or ``--unsafe``). ``states`` holds the
+    steps' starting states (:mod:`.starting_states`); without it the notebook's setup cell
+    restores what it needs itself.
     """
     source = template / "source" / ASSIGNMENT / f"{unit.notebook}.ipynb"
     if unit.submitted is None:
@@ -79,6 +82,8 @@ def grade_unit(
     if sandbox.root.exists():
         shutil.rmtree(sandbox.root)
     sandbox.create()
+    if states is not None:
+        starting_states.seed(sandbox.lab_home, states, unit.notebook, unit.student)
     root = sandbox.root / "nbgrader"
     shutil.copytree(template / "source", root / "source")
     shutil.copyfile(template / "gradebook.db", root / "gradebook.db")
