@@ -81,6 +81,9 @@ def nbgrader_config(root: Path, *, cell_timeout: int = CELL_TIMEOUT) -> Config:
     # still streaming; nbclient's 4 s default would fail the cell as if it had hung.
     c.Execute.iopub_timeout = 60
     c.Execute.interrupt_on_timeout = True
+    # Every cell has run when the kernel is shut down: its own exit (stopping Spark's JVM)
+    # only costs time, and the unit's cgroup and reaper remove whatever it leaves.
+    c.Execute.shutdown_kernel = "immediate"
     c.Execute.extra_arguments = ["--IPKernelApp.log_level=CRITICAL"]
     # nbgrader zeroes a test cell that wrote anything to stderr. In this course a check
     # fails by raising, never by printing, so stderr (Spark, py4j and MLflow warnings) is
