@@ -104,9 +104,13 @@ def autograde(
         else:
             todo.append(unit)
 
-    states = _starting_states(out, todo)
+    # The states are made beside the first units, which need none (every student's step 01
+    # comes first); a unit that needs them waits for them.
+    maker = ThreadPoolExecutor(max_workers=1)
+    states = maker.submit(_starting_states, out, todo)
 
     def run(unit: Unit) -> results.NotebookResult:
+        seeded = unit.notebook in starting_states.SEEDED and unit.submitted is not None
         result = grade_unit(
             unit,
             work=out / "work",
@@ -114,7 +118,7 @@ def autograde(
             cell_timeout=cell_timeout,
             notebook_timeout=notebook_timeout,
             limits=None if unsafe else limits,
-            states=states,
+            states=states.result() if seeded else None,
         )
         result.save(result_path(out, unit.student, unit.notebook))
         return result
@@ -126,6 +130,7 @@ def autograde(
             done[unit] = future.result()
             batch.graded += 1
             on_unit(unit, done[unit], False)
+    maker.shutdown()
 
     batch.students = _assemble(subs, done)
     gradebook.record(course_root, batch.students, out / "work")
