@@ -99,7 +99,7 @@ def grade_unit(
         else:
             jail.cgroup.kill()  # nothing of the learner may run while its records are read
             _log_usage(sandbox, jail)
-            if not timed_out:
+            if not timed_out and unit.notebook in OUTCOMES:  # 02, 03: nothing to audit
                 _audit_in(jail, sandbox, root, unit.notebook)
     finally:
         if jail is not None:
