@@ -11,6 +11,7 @@ import sys
 from importlib import resources
 from typing import TYPE_CHECKING
 
+from grader.lab import jvm_archive
 from grader.lab.home import LabHome
 from grader.lab.java import require_java
 
@@ -31,7 +32,7 @@ def log4j_config() -> str:
 
 def driver_java_options(home: LabHome, *, tuned: bool = True) -> str:
     log = home.logs / "spark-driver.log"
-    flags = f"{FAST_JVM_FLAGS} " if tuned else ""
+    flags = f"{FAST_JVM_FLAGS} {jvm_archive.java_options()} " if tuned else ""
     return f"{flags}-Dlog4j2.configurationFile={log4j_config()} -Dmlflow.lab.log={log}"
 
 
