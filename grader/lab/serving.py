@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -36,6 +37,7 @@ from grader.exceptions import (
     ResourceConflict,
     ResourceNotFound,
 )
+from grader.lab import jvm_archive
 from grader.lab.home import LabHome
 from grader.lab.java import require_java
 from grader.lab.records import RecordStore
@@ -341,11 +343,18 @@ class ServingEndpointsAPI:
             "SPARK_LOCAL_IP": "127.0.0.1",
             "SPARK_LOCAL_DIRS": str(self.home.spark),
             "PYSPARK_PYTHON": sys.executable,
-            "PYSPARK_SUBMIT_ARGS": f"--driver-memory {self.settings.spark_memory} pyspark-shell",
+            "PYSPARK_SUBMIT_ARGS": self._submit_args(),
             **({"JAVA_TOOL_OPTIONS": FAST_JVM_FLAGS} if self.settings.tuned else {}),
             "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false",  # keeps the log's tail readable
             "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
         }
+
+    def _submit_args(self) -> str:
+        """The model server's Spark driver: the lab's memory and, tuned, the JVM class
+        archive (:mod:`grader.lab.jvm_archive`), which only the driver's class path fits."""
+        archive = jvm_archive.java_options() if self.settings.tuned else ""
+        options = f"--driver-java-options {shlex.quote(archive)} " if archive else ""
+        return f"--driver-memory {self.settings.spark_memory} {options}pyspark-shell"
 
     def _start(self, name: str, entity: dict[str, Any], uri: str, port: int) -> dict[str, Any]:
         require_java()  # a clear message now, not a Java error in the log seconds later
