@@ -79,6 +79,9 @@ def _warm_engine():
                 log_output=log_output,
                 stdout_file=stdout_file,
                 stderr_file=stderr_file,
+                # Its cells have all run: a graceful exit only stops Spark's JVM, seconds
+                # the next notebook waits for. Endpoints live in a process group of their own.
+                shutdown_kernel="immediate",
             )
             return client_class(nb_man, **final_kwargs).execute()
 
