@@ -71,6 +71,12 @@ class Settings:
         "180",
         "Seconds a local serving endpoint may take to answer /ping.",
     )
+    catalog: str = _setting(
+        "MLFLOW_LAB_CATALOG",
+        "",
+        "Databricks backend: the Unity Catalog catalog of your schema, model and data volume "
+        "(default: the metastore's default catalog).",
+    )
     tuning: str = _setting(
         "MLFLOW_LAB_TUNING",
         "on",

@@ -197,6 +197,35 @@ def latest_model_run(experiment_id: str):
 
 
 # -- 06 register and deploy --------------------------------------------------------------------
+def lab_signature():
+    """The signature of the lab's model as its endpoint is called: the five features with the
+    dataset's types (flipper length and body mass are whole numbers, as in the lab's JSON
+    request) and one predicted species. Unity Catalog registers only models with one."""
+    from mlflow.models import ModelSignature
+    from mlflow.types import ColSpec, Schema
+
+    types = {"CulmenLength": "double", "CulmenDepth": "double",
+             "FlipperLength": "long", "BodyMass": "long"}  # fmt: skip
+    inputs = [ColSpec("string", CAT_FEATURE)] + [ColSpec(types[c], c) for c in NUM_FEATURES]
+    return ModelSignature(inputs=Schema(inputs), outputs=Schema([ColSpec("double")]))
+
+
+def sign_latest_model(experiment_id: str) -> str | None:
+    """Give the latest run's logged model the lab's signature if it has none (the lab's
+    ``log_model`` call passes no signature); return the model's URI, None if no run has one."""
+    import mlflow
+    from mlflow.models import Model, set_signature
+
+    found = latest_model_run(experiment_id)
+    if found is None:
+        return None
+    _run, model_uri = found
+    local = mlflow.artifacts.download_artifacts(f"{model_uri}/MLmodel")
+    if Model.load(local).signature is None:
+        set_signature(model_uri, lab_signature())
+    return model_uri
+
+
 def register_latest(experiment_id: str, name: str = MODEL_NAME):
     """Register the latest run's model as ``name`` (``lab.model_name``); return the version."""
     import mlflow

@@ -15,8 +15,8 @@ def test_databricks_backend_is_chosen_by_the_setting(fake_databricks, lab_home) 
     assert backend.name == "databricks"
     assert backend.names.user_name == "jane.doe@example.com"
     assert backend.experiment_name == "/Users/jane.doe@example.com/mlflow_lab"
-    assert backend.path("/mlflow_lab/penguins.csv") == (
-        f"dbfs:{backend.names.dbfs_root}/mlflow_lab/penguins.csv"
+    assert backend.path("/mlflow_lab/penguins.csv") == (  # the fake has Unity Catalog
+        f"/Volumes/main/{backend.names.schema}/data/mlflow_lab/penguins.csv"
     )
     assert backend.needs("07_cleanup") == ()  # 07 alone cleans up an interrupted run
     assert backend.needs("06_register_deploy") == ("data", "cluster")  # no Spark off the cluster

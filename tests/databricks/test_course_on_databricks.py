@@ -1,11 +1,14 @@
 """The course's seven notebooks through papermill on the ``databricks`` backend, against the
-fake workspace, judged by what the workspace was asked to do (its call log)."""
+fake workspace with Unity Catalog (the default), judged by what the workspace was asked to
+do (its call log)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from grader.config import Settings
 from grader.exceptions import CourseRunError
@@ -14,9 +17,11 @@ from grader.lab.databricks.backend import DatabricksBackend
 from grader.lab.databricks.cleanup import remove_everything, stop_running
 from grader.lab.databricks.course import run_course
 from grader.lab.databricks.naming import LearnerNames
+from grader.lab.dataset import penguins_csv
 
 pytestmark = pytest.mark.slow
 JANE = LearnerNames("jane.doe@example.com", "Jane Doe")
+UC_MODEL = JANE.uc_model("main")  # main.mlflow_lab_jane_doe_<hash>.penguin_predictor
 
 
 def test_the_course_runs_on_the_workspace(fake_databricks, tmp_path: Path) -> None:
@@ -60,22 +65,41 @@ def test_the_course_runs_on_the_workspace(fake_databricks, tmp_path: Path) -> No
     states = {r["state"].get("result_state") for r in fake.jobs.runs.values()}
     assert states == {"SUCCESS"}
 
-    # one model registered, one endpoint created, queried with the lab's request, deleted
-    assert len(fake.calls_to("POST", "/api/2.0/mlflow/registered-models/create")) == 1
-    assert len(fake.calls_to("POST", "/api/2.0/mlflow/model-versions/create")) == 1
+    # one model registered in Unity Catalog, in the learner's schema, with a signature
+    uc = "/api/2.0/mlflow/unity-catalog"
+    [model] = fake.calls_to("POST", f"{uc}/registered-models/create")
+    [version] = fake.calls_to("POST", f"{uc}/model-versions/create")
+    [finalized] = fake.calls_to("POST", f"{uc}/model-versions/finalize")
+    assert model.body["name"] == version.body["name"] == UC_MODEL
+    assert finalized.body == {"name": UC_MODEL, "version": "1"}
+    assert "/classifier-" in version.body["source"] and version.body["run_id"]  # 05's model
+    mlmodel = fake.catalog.storage.joinpath("Models", *UC_MODEL.split("."), "1", "MLmodel")
+    inputs = json.loads(yaml.safe_load(mlmodel.read_text())["signature"]["inputs"])
+    assert [(c["name"], c["type"]) for c in inputs] == [
+        ("Island", "string"), ("CulmenLength", "double"), ("CulmenDepth", "double"),
+        ("FlipperLength", "long"), ("BodyMass", "long"),
+    ]  # fmt: skip
+    assert not fake.calls_to(
+        "POST", "/api/2.0/mlflow/registered-models/create"
+    )  # not the workspace's
+
+    # one endpoint created for that version, queried with the lab's request, deleted
     [endpoint] = fake.calls_to("POST", "/api/2.0/serving-endpoints")
     assert endpoint.body["name"] == JANE.endpoint
     [entity] = endpoint.body["config"]["served_entities"]
-    assert entity == {"entity_name": reference.MODEL_NAME, "entity_version": "1",
+    assert entity == {"entity_name": UC_MODEL, "entity_version": "1",
                       "workload_size": "Small", "scale_to_zero_enabled": True}  # fmt: skip
     queries = fake.calls_to("POST", f"/serving-endpoints/{JANE.endpoint}/invocations")
     assert queries[0].body == reference.SAMPLE_REQUEST
     assert len(fake.calls_to("DELETE", f"/api/2.0/serving-endpoints/{JANE.endpoint}")) == 1
     assert list(fake.serving.local._records) == []
 
-    # the learner's data went to their own DBFS folder
-    data = fake.files.dbfs / JANE.dbfs_root.lstrip("/") / "mlflow_lab" / "penguins.csv"
-    assert data.is_file()
+    # the learner's data went to their own volume, not to DBFS
+    [volume] = fake.calls_to("POST", "/api/2.1/unity-catalog/volumes")
+    assert (volume.body["schema_name"], volume.body["name"]) == (JANE.schema, "data")
+    data = fake.catalog.storage / f"Volumes/main/{JANE.schema}/data/mlflow_lab/penguins.csv"
+    assert data.read_bytes() == penguins_csv()
+    assert not (fake.files.dbfs / JANE.dbfs_root.lstrip("/") / "mlflow_lab").exists()
 
     # on request, everything else the learner made goes too, and nothing of anyone else's
     fake.files.put({"path": "/FileStore/someone-else.csv", "contents": "eQ=="})
@@ -84,8 +108,11 @@ def test_the_course_runs_on_the_workspace(fake_databricks, tmp_path: Path) -> No
     stop_running(backend, say=said.append)
     remove_everything(backend, say=said.append)
     assert f"endpoint {JANE.endpoint}: already gone" in said
-    assert "removed registered model 'Penguin Predictor'" in said
-    assert len(fake.calls_to("DELETE", "/api/2.0/mlflow/registered-models/delete")) == 1
+    assert f"removed registered model {UC_MODEL!r}" in said
+    assert len(fake.calls_to("DELETE", f"{uc}/registered-models/delete")) == 1
+    assert f"removed volume main.{JANE.schema}.data" in said
+    assert f"removed schema main.{JANE.schema}" in said
+    assert not fake.uc_registry.models and not fake.catalog.schemas
     assert len(fake.calls_to("POST", "/api/2.0/mlflow/experiments/delete")) == 1
     assert not data.exists() and (fake.files.dbfs / "FileStore" / "someone-else.csv").is_file()
     assert JANE.notebooks_folder not in fake.files.objects

@@ -11,7 +11,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 from papermill.exceptions import PapermillExecutionError
 
 from grader.exceptions import WorkspaceStateError
-from grader.lab.databricks.engine import ON_CLUSTER_STEPS, step_of
+from grader.lab.databricks.engine import CATALOG_ENV, ON_CLUSTER_STEPS, _for_cluster, step_of
 
 
 def _notebook(path, *sources: str) -> None:
@@ -30,6 +30,16 @@ def test_step_of_reads_the_setup_call_or_the_file_name() -> None:
     assert step_of(nb) == "04_mlflow_run" and "04_mlflow_run" in ON_CLUSTER_STEPS
     assert step_of(new_notebook(), "course/05_function.ipynb") == "05_function"
     assert step_of(new_notebook(), "scratch.ipynb") is None
+
+
+def test_the_cluster_is_told_the_backend_and_the_catalog_chosen_here() -> None:
+    parameters = new_code_cell("backend = None\nhome = None", metadata={"tags": ["parameters"]})
+    nb = new_notebook(cells=[parameters])
+    ran: dict = {}
+    exec(nbformat.reads(_for_cluster(nb, "teaching"), as_version=4).cells[0].source, ran)
+    assert ran["backend"] == "databricks" and ran["os"].environ[CATALOG_ENV] == "teaching"
+    assert "os.environ" not in _for_cluster(nb)  # unset here: the metastore's default there
+    del ran["os"].environ[CATALOG_ENV]
 
 
 def test_a_failed_cell_on_the_cluster_is_papermills_error(fake_databricks, tmp_path) -> None:

@@ -15,6 +15,7 @@ from functools import cached_property
 
 from grader.config import Settings
 from grader.lab.databricks.auth import connect
+from grader.lab.databricks.catalog import LabCatalog, ensure_schema, find_catalog
 from grader.lab.databricks.naming import LearnerNames
 from grader.lab.databricks.workspace import LearnerWorkspaceClient
 from grader.lab.home import LabHome
@@ -24,6 +25,8 @@ from grader.lab.steps import NEEDS
 ON_CLUSTER_ENV = "DATABRICKS_RUNTIME_VERSION"
 #: Where the cluster's Spark sees DBFS (``dbfs:`` on Databricks; a folder on a test cluster).
 DBFS_ROOT_ENV = "MLFLOW_LAB_DBFS_ROOT"
+#: Where the cluster's Spark sees ``/Volumes`` (the root on Databricks; a folder on a test one).
+VOLUMES_ROOT_ENV = "MLFLOW_LAB_VOLUMES_ROOT"
 
 
 def on_cluster() -> bool:
@@ -54,34 +57,72 @@ class DatabricksBackend:
     @cached_property
     def _client(self) -> LearnerWorkspaceClient:
         w, _me = self._connection
-        return LearnerWorkspaceClient(w, self.names, self.attach)
+        return LearnerWorkspaceClient(w, self.names, self.attach, catalog=self.catalog)
+
+    @cached_property
+    def catalog(self) -> LabCatalog:
+        """Unity Catalog if the workspace has a metastore; if not, one line says so."""
+        w, _me = self._connection
+        found = find_catalog(w, self.names, self.settings.catalog)
+        if not found.available:
+            print(
+                f"No Unity Catalog in this workspace ({found.reason}): your model goes to the "
+                f"workspace registry as {self.names.workspace_model!r}, your data to DBFS."
+            )
+        return found
 
     @property
     def experiment_name(self) -> str:
         return self.names.experiment
 
+    @property
+    def model_name(self) -> str:
+        """The learner's own model (a class shares the workspace): in Unity Catalog
+        ``<catalog>.<schema>.penguin_predictor``, else "Penguin Predictor <learner>"."""
+        return self.catalog.model if self.catalog.available else self.names.workspace_model
+
+    @property
+    def registry_uri(self) -> str:
+        """Unity Catalog's registry where there is one, else the workspace registry."""
+        return "databricks-uc" if self.catalog.available else "databricks"
+
     def needs(self, step: str) -> tuple[str, ...]:
         """What a step's setup restores. Off the cluster, only what needs no Spark: the data
-        and the cluster. 07 restores nothing, so it also cleans up an interrupted run."""
+        and the cluster. 07 restores nothing, so it also cleans up an interrupted run. With
+        Unity Catalog, 06 also gives the latest run's model the lab's signature, which UC
+        requires and the lab's ``log_model`` call does not pass."""
         if step == "07_cleanup":
             return ()
         if on_cluster():
-            return NEEDS[step]
+            signed = (
+                ("signed_model",) if "model_run" in NEEDS[step] and self.catalog.available else ()
+            )
+            return NEEDS[step] + signed
         return tuple(n for n in NEEDS[step] if n in ("data", "cluster"))
 
     def path(self, lab_path: str) -> str:
-        """A lab path as the cluster's Spark sees it: ``dbfs:/FileStore/mlflow_lab/<you>/…``."""
+        """A lab path as the cluster's Spark sees it: in your volume,
+        ``/Volumes/<catalog>/<schema>/data/…``, or without Unity Catalog in DBFS,
+        ``dbfs:/FileStore/mlflow_lab/<you>/…``."""
+        if self.catalog.available:
+            root = os.environ.get(VOLUMES_ROOT_ENV, "")
+            return root.rstrip("/") + self._client.dbfs.volume_path(lab_path)
         root = os.environ.get(DBFS_ROOT_ENV, "dbfs:")
         return root.rstrip("/") + self.names.dbfs_path(lab_path)
 
     def attach(self, cluster_id: str):
         """On the cluster: its SparkSession. Elsewhere: a handle that runs on the cluster."""
         if on_cluster():
+            from pyspark import SparkContext
             from pyspark.sql import SparkSession
 
             active = SparkSession.getActiveSession()
             if active is not None:
                 return active
+            if SparkContext._active_spark_context is not None:
+                # The cluster's context without a session in this thread (MLflow's Databricks
+                # helpers call SparkContext.getOrCreate() to read the REPL id): build on it.
+                return SparkSession.builder.getOrCreate()
             from grader.lab import spark
 
             return spark.start_session(
@@ -95,16 +136,15 @@ class DatabricksBackend:
         self._client.clusters.wait_running(cluster_id)
         return RemoteSpark(self._client, cluster_id)
 
-    #: The workspace model registry: the lab registers "Penguin Predictor", a name Unity
-    #: Catalog refuses, from a run whose model has no signature, which Unity Catalog needs.
-    registry_uri = "databricks"
-
     def configure_mlflow(self, experiment_name: str) -> str:
         """Track to the workspace (``databricks``) in the learner's experiment; register in
-        the workspace registry."""
+        Unity Catalog, in the learner's schema (created if missing), or where the workspace
+        has no Unity Catalog in the workspace registry."""
         import mlflow
 
         w, _me = self._connection
+        if self.catalog.available:
+            ensure_schema(w, self.catalog)
         os.environ["_MLFLOW_ENABLE_UC_TRACE_UPSELL"] = "false"  # a banner on stderr per experiment
         os.environ["MLFLOW_TRACKING_URI"] = "databricks"
         os.environ["MLFLOW_REGISTRY_URI"] = self.registry_uri

@@ -2,8 +2,10 @@
 
 Without options it does what step 07 does (delete the learner's endpoint, terminate the
 learner's cluster); ``--everything`` also removes the MLflow experiment, the learner's
-versions of the registered model (the model itself once no version is left), the data in
-DBFS and the imported notebooks. Only the learner's own resources are touched, found by
+versions of the registered model (the model itself once no version is left), the data
+(in the learner's Unity Catalog volume, or in DBFS) and the imported notebooks. With Unity
+Catalog, the volume and the schema go too if the lab created them (their comment says so)
+and nothing else is left in them. Only the learner's own resources are touched, found by
 their per-learner names; whatever is already gone is skipped.
 """
 
@@ -13,13 +15,16 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from databricks.sdk.errors import NotFound
+from databricks.sdk.errors import DatabricksError, NotFound
 from databricks.sdk.service.compute import State
 
 from grader.config import Settings
 from grader.exceptions import GraderError
 from grader.lab.databricks.backend import DatabricksBackend
-from grader.lab.databricks.naming import LAB_MODEL
+from grader.lab.databricks.catalog import CREATED_BY
+
+#: The lab's folders in its file system: the data (step 01) and the saved models (04, 05).
+LAB_FOLDERS = ("/mlflow_lab", "/model")
 
 
 def _gone(what: str, action: Callable[[], object], say: Callable[[str], None]) -> None:
@@ -56,21 +61,56 @@ def remove_everything(backend: DatabricksBackend, say=print) -> None:
     if experiment is not None:
         for run in client.search_runs([experiment.experiment_id], max_results=10000):
             runs.add(run.info.run_id)
-    versions = client.search_model_versions(f"name='{LAB_MODEL}'")
+    model = backend.model_name
+    versions = client.search_model_versions(f"name='{model}'")
     for version in versions:
         if version.run_id in runs:
-            client.delete_model_version(LAB_MODEL, version.version)
-            say(f"removed {LAB_MODEL!r} version {version.version}")
+            client.delete_model_version(model, version.version)
+            say(f"removed {model!r} version {version.version}")
     if versions and all(v.run_id in runs for v in versions):
-        client.delete_registered_model(LAB_MODEL)
-        say(f"removed registered model {LAB_MODEL!r}")
+        client.delete_registered_model(model)
+        say(f"removed registered model {model!r}")
     if experiment is not None:
         client.delete_experiment(experiment.experiment_id)
         say(f"removed experiment {names.experiment}")
+    if backend.catalog.available:
+        remove_catalog_objects(backend, say)
     _gone(f"dbfs:{names.dbfs_root}", lambda: w.api_client.dbfs.delete(
         names.dbfs_root, recursive=True), say)  # fmt: skip
     _gone(names.notebooks_folder, lambda: w.workspace.delete(
         names.notebooks_folder, recursive=True), say)  # fmt: skip
+
+
+def remove_catalog_objects(backend: DatabricksBackend, say=print) -> None:
+    """The lab's files in the learner's volume; the volume and the schema if the lab made
+    them and they hold nothing else (the model went before)."""
+    w, lab = backend.workspace_client(), backend.catalog
+    api = w.api_client
+    for folder in LAB_FOLDERS:
+        w.dbfs.delete(folder, recursive=True)
+    say(f"removed the lab's files in {lab.volume_root}")
+    try:
+        volume = api.volumes.read(lab.volume)
+        if volume.comment == CREATED_BY and not list(api.files.list_directory_contents(
+                lab.volume_root)):  # fmt: skip
+            api.volumes.delete(lab.volume)
+            say(f"removed volume {lab.volume}")
+        else:
+            say(f"kept volume {lab.volume}: the lab did not create it, or it holds other files")
+    except NotFound:
+        pass
+    try:
+        schema = api.schemas.get(lab.schema)
+    except NotFound:
+        return
+    if schema.comment != CREATED_BY:
+        say(f"kept schema {lab.schema}: the lab did not create it")
+        return
+    try:
+        api.schemas.delete(lab.schema)  # not forced: refuses if anything else is inside
+        say(f"removed schema {lab.schema}")
+    except DatabricksError as exc:
+        say(f"kept schema {lab.schema}: {exc}")
 
 
 def main(argv: list[str] | None = None) -> int:

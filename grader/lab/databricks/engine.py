@@ -37,6 +37,7 @@ from grader.lab.steps import STEPS
 #: The steps whose code needs the cluster's Spark (and MLflow's Spark flavor).
 ON_CLUSTER_STEPS = ("03_data_prep", "04_mlflow_run", "05_function", "06_register_deploy")
 RUN_TIMEOUT = timedelta(minutes=60)
+CATALOG_ENV = "MLFLOW_LAB_CATALOG"
 _SETUP_STEP = re.compile(r"Lab\.setup\(\s*[\"'](\d\d_\w+)[\"']")
 
 
@@ -49,14 +50,17 @@ def step_of(nb, input_path: str | None = None) -> str | None:
     return stem if stem in STEPS else None
 
 
-def _for_cluster(nb) -> str:
-    """The notebook as the cluster runs it: told to use the databricks backend."""
+def _for_cluster(nb, catalog: str = "") -> str:
+    """The notebook as the cluster runs it: told to use the databricks backend (and the
+    catalog chosen here, as the cluster does not see this machine's environment)."""
     copied = copy.deepcopy(nb)
     cells = [c for c in copied.cells if "injected-parameters" in c.metadata.get("tags", [])]
     cells = cells or [c for c in copied.cells if "parameters" in c.metadata.get("tags", [])]
     if not cells:
         raise WorkspaceStateError("The notebook has no parameters cell to set backend in.")
     cells[-1].source += '\nbackend = "databricks"\nhome = None\n'
+    if catalog:
+        cells[-1].source += f"import os\nos.environ[{CATALOG_ENV!r}] = {catalog!r}\n"
     for cell in copied.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
@@ -109,7 +113,9 @@ class NotebookRunner:
         self.w.workspace.mkdirs(self.names.notebooks_folder)
         self.w.workspace.import_(
             path,
-            content=base64.b64encode(_for_cluster(nb).encode()).decode(),
+            content=base64.b64encode(
+                _for_cluster(nb, self.backend.settings.catalog).encode()
+            ).decode(),
             format=workspace.ImportFormat.JUPYTER,
             overwrite=True,
         )

@@ -3,8 +3,9 @@ names scoped to the learner.
 
 A notebook says ``/mlflow_lab/penguins.csv``, ``predict-penguin`` and "<name>'s cluster",
 as the lab does. In a workspace a whole class shares, those become the learner's own
-(:mod:`grader.lab.databricks.naming`): ``w.dbfs`` puts the lab's paths under the learner's
-DBFS folder, ``w.serving_endpoints`` maps ``predict-penguin`` to the learner's endpoint,
+(:mod:`grader.lab.databricks.naming`): ``w.dbfs`` puts the lab's paths in the learner's
+Unity Catalog volume (:mod:`grader.lab.databricks.volume`), or without Unity Catalog under
+the learner's DBFS folder, ``w.serving_endpoints`` maps ``predict-penguin`` to the learner's endpoint,
 ``w.clusters.create_and_wait`` reuses the learner's running cluster of the same name. Every
 other attribute is the SDK client's, unchanged.
 """
@@ -248,12 +249,19 @@ class LearnerServingEndpoints:
 class LearnerWorkspaceClient:
     """The SDK's ``WorkspaceClient`` with the lab's names scoped to one learner."""
 
-    def __init__(self, w: WorkspaceClient, names: LearnerNames, attach, clock=None) -> None:
+    def __init__(
+        self, w: WorkspaceClient, names: LearnerNames, attach, clock=None, *, catalog=None
+    ) -> None:
         self.api_client = w
         self.names = names
         self.config = w.config
         self.current_user = w.current_user
-        self.dbfs = LearnerDbfs(w.dbfs, names)
+        if catalog is not None and catalog.available:
+            from grader.lab.databricks.volume import LearnerVolumeFiles
+
+            self.dbfs = LearnerVolumeFiles(w, catalog)  # the lab's files in the learner's volume
+        else:
+            self.dbfs = LearnerDbfs(w.dbfs, names)
         self.clusters = LearnerClusters(w.clusters, names, attach, clock)
         self.serving_endpoints = LearnerServingEndpoints(w.serving_endpoints, names, clock)
 

@@ -18,6 +18,8 @@ from grader.lab import cluster_rules
 from tests.databricks.fake.errors import FakeError, invalid, not_found, one_of, require
 
 REPO = Path(__file__).resolve().parents[3]
+#: Python start-up of the fake cluster (its ``sitecustomize``): see the module's docstring.
+CLUSTER_SITE = Path(__file__).resolve().parent / "cluster_site"
 SECURITY_MODES = tuple(m.value for m in DataSecurityMode)
 ENGINES = tuple(e.value for e in RuntimeEngine)
 #: Python's preamble on the fake driver: ``spark`` is the cluster's (local) session.
@@ -157,10 +159,11 @@ class FakeCompute:
     # -- the cluster's driver ----------------------------------------------------------------
     def environment(self, cluster_id: str) -> dict[str, str]:
         """What code on this cluster sees: Databricks' runtime variable, the workspace's
-        host and token (notebook-native auth), MLflow tracking to the workspace, DBFS."""
+        host and token (notebook-native auth), MLflow tracking to the workspace, DBFS and
+        ``/Volumes`` (folders of the fake)."""
         record = self.record(cluster_id)
         scratch = self.fake.root / "clusters" / cluster_id
-        scratch.mkdir(parents=True, exist_ok=True)
+        (scratch / "tmp").mkdir(parents=True, exist_ok=True)
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("MLFLOW_", "DATABRICKS_", "PYSPARK_", "SPARK_"))}  # fmt: skip
         return env | {
@@ -169,10 +172,12 @@ class FakeCompute:
             "DATABRICKS_TOKEN": self.fake.token,
             "MLFLOW_TRACKING_URI": "databricks",
             "MLFLOW_LAB_DBFS_ROOT": str(self.fake.files.dbfs),
+            "MLFLOW_LAB_VOLUMES_ROOT": str(self.fake.catalog.storage),
             "MLFLOW_LAB_HOME": str(scratch / "lab-home"),
             "MLFLOW_DISABLE_TELEMETRY": "true",
             "DO_NOT_TRACK": "true",
-            "PYTHONPATH": str(REPO),
+            "PYTHONPATH": os.pathsep.join([str(REPO), str(CLUSTER_SITE)]),
+            "TMPDIR": str(scratch / "tmp"),
         }
 
     def context_create(self, body, **_):

@@ -9,7 +9,6 @@ serving endpoints read the same store (``LabHome(root)``: ``mlflow.db``, ``artif
 from __future__ import annotations
 
 import os
-import secrets
 import socket
 import subprocess
 import sys
@@ -38,7 +37,6 @@ class MlflowProxy:
         self.home = LabHome(fake.root / "mlflow").ensure()
         self._proc: subprocess.Popen | None = None
         self._url: str | None = None
-        self.signed: dict[str, Path] = {}
 
     def register(self) -> None:
         """OSS paths are forwarded before routing (see the server's handler); the workspace
@@ -49,10 +47,23 @@ class MlflowProxy:
 
     @staticmethod
     def handles(path: str) -> bool:
-        return path.startswith(_PREFIXES) and path not in (
-            "/api/2.0/mlflow/model-versions/list-artifacts",
-            "/api/2.0/mlflow/model-versions/get-signed-download-uri",
+        """OSS MLflow's paths; not Databricks' own (the workspace registry's artifact API,
+        Unity Catalog's registry), which the fake answers itself."""
+        return (
+            path.startswith(_PREFIXES)
+            and not path.startswith("/api/2.0/mlflow/unity-catalog/")
+            and path
+            not in (
+                "/api/2.0/mlflow/model-versions/list-artifacts",
+                "/api/2.0/mlflow/model-versions/get-signed-download-uri",
+            )
         )
+
+    def oss_client(self):
+        """An MLflow client on the server's own store (the fake's side, not the learner's)."""
+        import mlflow
+
+        return mlflow.MlflowClient(self.home.tracking_uri, self.home.tracking_uri)
 
     def version_folder(self, name: str, version: str) -> Path:
         """Where a registered version's files are (the shared ``file://`` artifact root)."""
@@ -90,15 +101,8 @@ class MlflowProxy:
         folder, path = self._inside(query)
         if not (folder / path).is_file():
             raise not_found(f"No artifact {path}")
-        token = secrets.token_urlsafe(16)
-        self.signed[token] = folder / path
-        return {"signed_uri": f"{self.fake.url}/signed/{token}",
+        return {"signed_uri": self.fake.sign(folder / path, "GET"),
                 "headers": [{"name": "x-fake-signed", "value": "1"}]}  # fmt: skip
-
-    def download(self, token: str) -> bytes | None:
-        """The bytes behind a signed URI (cloud storage's part; no workspace token needed)."""
-        found = self.signed.get(token)
-        return found.read_bytes() if found is not None else None
 
     def _ensure(self) -> str:
         with self.fake.lock:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import threading
 import time
 import urllib.parse
@@ -13,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from tests.databricks.fake.catalog import Raw
 from tests.databricks.fake.errors import FakeError
 
 
@@ -62,8 +64,17 @@ class FakeDatabricks:
         display_name: str = "Jane Doe",
         token: str = "dapi-fake-token",
         timings: Timings | None = None,
+        unity_catalog: bool = True,
     ) -> None:
-        from tests.databricks.fake import compute, files, jobs, mlflow_proxy, serving
+        from tests.databricks.fake import (
+            catalog,
+            compute,
+            files,
+            jobs,
+            mlflow_proxy,
+            serving,
+            uc_registry,
+        )
 
         self.root = root
         self.user_name = user_name
@@ -81,9 +92,14 @@ class FakeDatabricks:
         self.jobs = jobs.FakeJobs(self)
         self.mlflow = mlflow_proxy.MlflowProxy(self)
         self.serving = serving.FakeServing(self)
+        self.catalog = catalog.FakeCatalog(self, enabled=unity_catalog)
+        self.uc_registry = uc_registry.FakeUcRegistry(self)
+        #: presigned URLs: token → (method, file on disk)
+        self._signed: dict[str, tuple[str, Path]] = {}
         self.route("GET", "/api/2.0/preview/scim/v2/Me", self.me)
-        self.route("GET", "/api/2.1/unity-catalog/current-metastore-assignment", self.metastore)
-        for part in (self.files, self.compute, self.jobs, self.serving, self.mlflow):
+        parts = (self.files, self.compute, self.jobs, self.serving, self.mlflow, self.catalog,
+                 self.uc_registry)  # fmt: skip
+        for part in parts:
             part.register()
 
     # -- routing ---------------------------------------------------------------------------
@@ -104,6 +120,26 @@ class FakeDatabricks:
     def url(self) -> str:
         assert self._server is not None, "start() the fake first"
         return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def sign(self, local: Path, method: str) -> str:
+        """A presigned URL on the fake for reading (GET) or writing (PUT) one file, as cloud
+        storage hands out; it needs no workspace token."""
+        token = secrets.token_urlsafe(16)
+        with self.lock:
+            self._signed[token] = (method, local)
+        return f"{self.url}/signed/{token}"
+
+    def signed(self, method: str, token: str, data: bytes) -> tuple[int, bytes]:
+        """Cloud storage's side of a presigned URL."""
+        found = self._signed.get(token)
+        if found is None or found[0] != method:
+            return 403, b"AuthenticationFailed: the signature does not match."
+        local = found[1]
+        if method == "PUT":
+            local.parent.mkdir(parents=True, exist_ok=True)
+            local.write_bytes(data)
+            return 201, b""
+        return (200, local.read_bytes()) if local.is_file() else (404, b"BlobNotFound")
 
     def calls_to(self, method: str, path: str) -> list[Call]:
         """Answered calls (status < 400) whose path matches the regex ``path``."""
@@ -152,10 +188,6 @@ class FakeDatabricks:
             "emails": [{"value": self.user_name, "primary": True, "type": "work"}],
         }
 
-    def metastore(self, **_: Any) -> dict[str, Any]:
-        """No Unity Catalog here: the lab uses the workspace model registry."""
-        raise FakeError(404, "METASTORE_DOES_NOT_EXIST", "No metastore assigned for the workspace")
-
     # -- life cycle --------------------------------------------------------------------------
     def start(self) -> FakeDatabricks:
         fake = self
@@ -177,9 +209,11 @@ class FakeDatabricks:
                     body = raw
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 if url.path.startswith("/signed/"):  # cloud storage behind a signed URI
-                    data = fake.mlflow.download(url.path.removeprefix("/signed/"))
-                    status = 404 if data is None else 200
-                    self._send(status, data or b"", "application/octet-stream")
+                    token = url.path.removeprefix("/signed/")
+                    status, data = fake.signed(self.command, token, raw)
+                    with fake.lock:
+                        fake.calls.append(Call(self.command, "/signed/", {}, None, status))
+                    self._send(status, data, "application/octet-stream")
                     return
                 if (
                     fake.mlflow.handles(url.path)
@@ -194,18 +228,23 @@ class FakeDatabricks:
                     self._send(status, data, content_type)
                     return
                 status, payload, extra = fake.answer(self.command, url.path, query, body, headers)
-                self._send(status, json.dumps(payload).encode(), "application/json", extra)
+                if isinstance(payload, Raw):
+                    self._send(status, payload.data, "application/octet-stream", payload.headers)
+                else:
+                    self._send(status, json.dumps(payload).encode(), "application/json", extra)
 
             def _send(self, status, data: bytes, content_type: str, extra=None) -> None:
+                extra = {k.lower(): v for k, v in (extra or {}).items()}
                 self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(data)))
-                for key, value in (extra or {}).items():
+                self.send_header("Content-Type", extra.pop("content-type", content_type))
+                self.send_header("Content-Length", extra.pop("content-length", str(len(data))))
+                for key, value in extra.items():
                     self.send_header(key, value)
                 self.end_headers()
-                self.wfile.write(data)
+                if self.command != "HEAD":
+                    self.wfile.write(data)
 
-            do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
+            do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = _serve
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
