@@ -9,6 +9,7 @@ from pathlib import Path
 
 import mlflow
 import pytest
+from databricks.sdk.errors import InvalidParameterValue, NotFound
 from mlflow.exceptions import MlflowException
 from mlflow.store.artifact.local_artifact_repo import LocalArtifactRepository
 
@@ -77,16 +78,26 @@ def test_without_a_metastore_the_lab_uses_the_workspace_registry_and_dbfs(
     fake_databricks.catalog.enabled = False
     backend = _backend(tmp_path)
     assert backend.registry_uri == "databricks"
-    assert backend.model_name == backend.names.workspace_model
-    assert backend.model_name.startswith("Penguin Predictor ")
+    assert backend.model_name == f"Penguin Predictor {backend.names.slug}"
     assert backend.path(LAB_PATH) == f"dbfs:{backend.names.dbfs_root}/mlflow_lab/penguins.csv"
     [line] = capsys.readouterr().out.strip().splitlines()
     assert "No Unity Catalog" in line and "METASTORE_DOES_NOT_EXIST" in line
     w = backend.workspace_client()
     reference.provision_data(w)
     assert reference.data_is_intact(w)
-    assert (fake_databricks.files.dbfs / backend.names.dbfs_path(LAB_PATH).lstrip("/")).is_file()
-    assert not fake_databricks.calls_to("POST", "/api/2.1/unity-catalog/schemas")
+    data = fake_databricks.files.dbfs / backend.names.dbfs_path(LAB_PATH).lstrip("/")
+    assert data.is_file()
+
+    # the learner's own model in the workspace registry, unsigned as the lab logs it
+    experiment_id = _run_with_model(backend, tmp_path)
+    version = reference.register_latest(experiment_id, backend.model_name)
+    assert (version.name, version.version) == (backend.model_name, "1")
+    [created] = fake_databricks.calls_to("POST", "/api/2.0/mlflow/registered-models/create")
+    assert created.body["name"] == backend.model_name
+    said: list[str] = []
+    remove_everything(backend, say=said.append)
+    assert f"removed registered model {backend.model_name!r}" in said and not data.exists()
+    assert not [c for c in fake_databricks.calls if "/unity-catalog/" in c.path and c.status < 400]
 
 
 def test_two_learners_on_one_workspace_get_their_own_model_and_schema(fake_databricks, tmp_path):
@@ -115,6 +126,12 @@ def test_the_lab_files_live_in_the_learners_volume(fake_databricks, tmp_path):
                            "name": "data", "volume_type": "MANAGED", "comment": CREATED_BY}  # fmt: skip
     uploads = fake_databricks.calls_to("PUT", "/api/2.0/fs/files/Volumes/.*")
     assert [c.path for c in uploads] == [f"/api/2.0/fs/files{backend.path(LAB_PATH)}"] * 2
+    with pytest.raises(
+        InvalidParameterValue, match="not inside a volume"
+    ):  # checked as the API does
+        w.api_client.files.upload("/FileStore/x.csv", io.BytesIO(b"x"), overwrite=True)
+    with pytest.raises(NotFound, match=r"Volume .*nope.* does not exist"):
+        w.api_client.files.upload(f"/Volumes/main/{backend.names.schema}/nope/x", io.BytesIO(b""))
     w.dbfs.upload("/mlflow_lab/notes.txt", io.BytesIO(b"mine"), overwrite=True)
     w.dbfs.delete("/mlflow_lab", recursive=True)
     assert not w.dbfs.exists("/mlflow_lab") and not stored.exists()
