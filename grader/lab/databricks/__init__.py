@@ -1,8 +1,10 @@
 """The ``databricks`` backend: the course on a real workspace through databricks-sdk.
 
 Modules: ``auth`` (sign-in checked before step 01), ``naming`` (per-learner names),
-``workspace`` (the learner's scoped ``WorkspaceClient``), ``waiting`` (polling with progress
-and timeouts), ``remote`` (Spark on the cluster from outside it), ``backend`` (the backend),
-``engine`` and ``export`` (papermill's ``databricks`` engine: notebooks run on the cluster).
-Importing this package starts and contacts nothing.
+``catalog`` (Unity Catalog: is there a metastore, the learner's schema and volume),
+``workspace`` (the learner's scoped ``WorkspaceClient``), ``volume`` (the lab's files in the
+learner's volume), ``waiting`` (polling with progress and timeouts), ``remote`` (Spark on
+the cluster from outside it), ``backend`` (the backend), ``engine`` and ``export``
+(papermill's ``databricks`` engine: notebooks run on the cluster), ``cleanup`` (removing
+what the course made). Importing this package starts and contacts nothing.
 """

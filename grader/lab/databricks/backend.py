@@ -113,28 +113,28 @@ class DatabricksBackend:
     def attach(self, cluster_id: str):
         """On the cluster: its SparkSession. Elsewhere: a handle that runs on the cluster."""
         if on_cluster():
-            from pyspark import SparkContext
-            from pyspark.sql import SparkSession
-
-            active = SparkSession.getActiveSession()
-            if active is not None:
-                return active
-            if SparkContext._active_spark_context is not None:
-                # The cluster's context without a session in this thread (MLflow's Databricks
-                # helpers call SparkContext.getOrCreate() to read the REPL id): build on it.
-                return SparkSession.builder.getOrCreate()
-            from grader.lab import spark
-
-            return spark.start_session(
-                self.home,
-                app_name=self.names.cluster,
-                cores=self.settings.cores,
-                memory=self.settings.spark_memory,
-            )
+            return self._cluster_session()
         from grader.lab.databricks.remote import RemoteSpark
 
         self._client.clusters.wait_running(cluster_id)
         return RemoteSpark(self._client, cluster_id)
+
+    def _cluster_session(self):
+        """The cluster's SparkSession (a notebook on Databricks always has one); on a test
+        cluster, a local session started like the local backend's."""
+        from pyspark.sql import SparkSession
+
+        active = SparkSession.getActiveSession()
+        if active is not None:
+            return active
+        from grader.lab import spark
+
+        return spark.start_session(
+            self.home,
+            app_name=self.names.cluster,
+            cores=self.settings.cores,
+            memory=self.settings.spark_memory,
+        )
 
     def configure_mlflow(self, experiment_name: str) -> str:
         """Track to the workspace (``databricks``) in the learner's experiment; register in
@@ -143,6 +143,11 @@ class DatabricksBackend:
         import mlflow
 
         w, _me = self._connection
+        if on_cluster():
+            # As on Databricks, Spark is up before the learner's code: MLflow's Databricks
+            # helpers look for it (SparkContext.getOrCreate() for the REPL id) and would
+            # otherwise start a context of their own, without the lab's settings.
+            self._cluster_session()
         if self.catalog.available:
             ensure_schema(w, self.catalog)
         os.environ["_MLFLOW_ENABLE_UC_TRACE_UPSELL"] = "false"  # a banner on stderr per experiment
