@@ -225,9 +225,11 @@ class FakeCatalog:
         local.rmdir()
 
     # -- presigned URLs (the SDK's and MLflow's transfers to cloud storage) ----------------
-    def _signed(self, body, method: str) -> dict[str, Any]:
-        require(body, "path")
-        path = body["path"]
+    def _signed(self, body, query, method: str) -> dict[str, Any]:
+        """MLflow sends the path in the JSON body, the SDK in the query string."""
+        given = {"path": (body if isinstance(body, dict) else {}).get("path") or query.get("path")}
+        require(given, "path")
+        path = given["path"]
         if path.startswith("/Models/"):
             local = self.fake.uc_registry.storage_path(path, writing=method == "PUT")
         else:
@@ -237,8 +239,8 @@ class FakeCatalog:
         return {"url": self.fake.sign(local, method),
                 "headers": [{"name": "x-ms-blob-type", "value": "BlockBlob"}]}  # fmt: skip
 
-    def upload_url(self, body, **_):
-        return self._signed(body, "PUT")
+    def upload_url(self, body, query, **_):
+        return self._signed(body, query, "PUT")
 
-    def download_url(self, body, **_):
-        return self._signed(body, "GET")
+    def download_url(self, body, query, **_):
+        return self._signed(body, query, "GET")
