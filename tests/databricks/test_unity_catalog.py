@@ -51,6 +51,8 @@ def test_unity_catalog_is_the_default_where_the_workspace_has_it(fake_databricks
     assert backend.registry_uri == "databricks-uc"
     assert backend.model_name == f"main.{schema}.penguin_predictor"
     assert backend.path(LAB_PATH) == f"/Volumes/main/{schema}/data/mlflow_lab/penguins.csv"
+    with pytest.raises(ValueError, match=r"'\.\.'"):
+        backend.catalog.volume_path("/mlflow_lab/../../other-learner")
     ensure_schema(backend.workspace_client(), backend.catalog)
     ensure_schema(backend.workspace_client(), backend.catalog)  # a later step: it is there
     [created] = fake_databricks.calls_to("POST", "/api/2.1/unity-catalog/schemas")

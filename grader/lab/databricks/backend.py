@@ -106,7 +106,7 @@ class DatabricksBackend:
         ``dbfs:/FileStore/mlflow_lab/<you>/…``."""
         if self.catalog.available:
             root = os.environ.get(VOLUMES_ROOT_ENV, "")
-            return root.rstrip("/") + self._client.dbfs.volume_path(lab_path)
+            return root.rstrip("/") + self.catalog.volume_path(lab_path)
         root = os.environ.get(DBFS_ROOT_ENV, "dbfs:")
         return root.rstrip("/") + self.names.dbfs_path(lab_path)
 

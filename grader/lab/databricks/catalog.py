@@ -60,6 +60,17 @@ class LabCatalog:
         """The volume as a path: ``/Volumes/<catalog>/<schema>/data``."""
         return "/Volumes/" + self.volume.replace(".", "/")
 
+    def volume_path(self, lab_path: str) -> str:
+        """``/mlflow_lab/penguins.csv`` → ``/Volumes/<catalog>/<schema>/data/mlflow_lab/…``
+        (also accepts ``dbfs:/...`` and a path already in the volume; refuses ``..``)."""
+        text = lab_path.removeprefix("dbfs:")
+        parts = [p for p in text.split("/") if p]
+        if ".." in parts:
+            raise ValueError(f"{lab_path!r}: '..' is not allowed in a lab path.")
+        if text.startswith(self.volume_root):
+            return "/" + "/".join(parts)
+        return "/".join([self.volume_root, *parts])
+
 
 def find_catalog(w, names: LearnerNames, setting: str = "") -> LabCatalog:
     """The learner's catalog if the workspace has Unity Catalog, else why not."""

@@ -29,15 +29,7 @@ class LearnerVolumeFiles:
         self._volume_ready = False
 
     def volume_path(self, lab_path: str) -> str:
-        """``/mlflow_lab/penguins.csv`` → ``/Volumes/<catalog>/<schema>/data/mlflow_lab/…``."""
-        text = lab_path.removeprefix("dbfs:")
-        parts = [p for p in text.split("/") if p]
-        if ".." in parts:
-            raise ValueError(f"{lab_path!r}: '..' is not allowed in a lab path.")
-        root = self._lab.volume_root
-        if text.startswith(root):
-            return "/" + "/".join(parts)
-        return "/".join([root, *parts])
+        return self._lab.volume_path(lab_path)
 
     def _lab_path(self, volume_path: str) -> str:
         return volume_path.removeprefix(self._lab.volume_root) or "/"
