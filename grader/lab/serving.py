@@ -48,9 +48,6 @@ _LOG_TAIL = 30  # log lines quoted when an endpoint fails to start
 _STOP_GRACE = 10.0  # seconds between SIGTERM and SIGKILL
 _POLL = 0.5  # seconds between two /ping probes
 _QUERY_TIMEOUT = 90.0  # a bit above the server's own 60 s request timeout
-_WARM_UP_QUERIES = 20  # at most, before a tuned endpoint is READY ...
-_WARM_UP_SECONDS = 2.5  # ... or until this much time has passed
-_WARM_UP_TIMEOUT = 30.0  # one warm-up query; the first one of a new JVM takes ~1 s
 
 #: A record's state ("FAILED" when its process is gone) as the SDK's enums: endpoint ready,
 #: config update, served entity deployment.
@@ -411,33 +408,9 @@ class ServingEndpointsAPI:
             return record
         with suppress(requests.RequestException), _http() as http:
             if http.get(f"http://127.0.0.1:{record['port']}/ping", timeout=2).ok:
-                if self.settings.tuned:
-                    self._warm_up(record["port"])
                 record = {**record, "state": "READY"}
                 self._records.put(record["name"], record)
         return record
-
-    def _warm_up(self, port: int) -> None:
-        """Query the new server with the lab's request a few times before it is READY.
-
-        The server answers /ping once the model is loaded, but its JVM has not run a
-        request yet: the first takes ~1 s, and the next dozens stay slow until the JIT has
-        compiled Catalyst's and Py4J's request path. Warming up here moves that cost into
-        the start-up (at most ~2.5 s), so the learner's first queries are served at speed.
-        Best effort: a model that does not take the lab's columns stops it at the first
-        error, and the learner's own query then reports that error."""
-        from grader.lab.reference import SAMPLE_REQUEST
-
-        url = f"http://127.0.0.1:{port}/invocations"
-        deadline = self._clock.time() + _WARM_UP_SECONDS
-        with _http() as http:
-            for _ in range(_WARM_UP_QUERIES):
-                try:
-                    answer = http.post(url, json=SAMPLE_REQUEST, timeout=_WARM_UP_TIMEOUT)
-                except requests.RequestException:
-                    return
-                if not answer.ok or self._clock.time() >= deadline:
-                    return
 
     def _fail(self, record: dict[str, Any], why: str) -> None:
         """Stop a failed start and forget it, then raise with what the log says."""

@@ -22,10 +22,10 @@ if TYPE_CHECKING:
 FAST_JVM_FLAGS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 
 #: The model server's JVM: the fast flags, and C1 compiles a method after a fifth of the
-#: usual calls. A request runs ~200 short Py4J calls through Catalyst's analyzer, so the
-#: endpoint reaches compiled speed within its warm-up instead of over its first ~100
-#: queries. Full C2 was measured slower here: its compiler threads compete for the 2
-#: cores for the first ~400 queries, and its JVM starts ~5 s later.
+#: usual calls. A request makes ~200 short Py4J calls into Catalyst's analyzer; with the
+#: usual thresholds the endpoint reached compiled speed only over its first ~100 queries.
+#: Full C2 was measured slower here: its compiler threads compete for the 2 cores for the
+#: first ~400 queries, and its JVM starts ~5 s later.
 ENDPOINT_JVM_FLAGS = f"{FAST_JVM_FLAGS} -XX:CompileThresholdScaling=0.2"
 
 #: Spark settings of the model server's own session (MLflow's spark flavor builds it; they

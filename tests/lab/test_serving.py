@@ -19,7 +19,6 @@ from pathlib import Path
 
 import psutil
 import pytest
-import requests
 from databricks.sdk.service.serving import (
     EndpointCoreConfigInput,
     EndpointStateConfigUpdate,
@@ -36,9 +35,7 @@ from grader.exceptions import (
     ResourceConflict,
     ResourceNotFound,
 )
-from grader.lab import serving
 from grader.lab.home import LabHome
-from grader.lab.reference import SAMPLE_REQUEST
 from grader.lab.serving import ServingEndpointsAPI, stop_all
 from grader.lab.spark import ENDPOINT_JVM_FLAGS, ENDPOINT_SPARK_CONF
 from tests.clock import FakeClock
@@ -343,61 +340,3 @@ def test_tuned_server_environment(registry: LabHome) -> None:
     memory = Settings().spark_memory
     assert untuned["PYSPARK_SUBMIT_ARGS"] == f"--driver-memory {memory} pyspark-shell"
     assert untuned.get("JAVA_TOOL_OPTIONS") == os.environ.get("JAVA_TOOL_OPTIONS")
-
-
-#: A stand-in server on argv[1] that answers /ping, answers every POST with HTTP argv[2]
-#: and lists the bodies it was sent at GET /bodies.
-RECORDING_SERVER = """
-import json, sys
-from http.server import BaseHTTPRequestHandler, HTTPServer
-bodies = []
-class Handler(BaseHTTPRequestHandler):
-    def do_GET(self):
-        self.answer(200, json.dumps(bodies if self.path == "/bodies" else {}))
-    def do_POST(self):
-        bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-        self.answer(int(sys.argv[2]), json.dumps({"predictions": [2.0]}))
-    def answer(self, status, text):
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(text)))
-        self.end_headers()
-        self.wfile.write(text.encode())
-    def log_message(self, *args):
-        pass
-HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
-"""
-
-
-def warm_up_bodies(home: LabHome, monkeypatch: pytest.MonkeyPatch, *, tuning: str,
-                   status: int) -> list:  # fmt: skip
-    """Start an endpoint on the recording server, wait for READY; the bodies sent before."""
-    monkeypatch.setattr(
-        ServingEndpointsAPI,
-        "_command",
-        lambda self, uri, port: [sys.executable, "-c", RECORDING_SERVER, str(port), str(status)],
-    )
-    monkeypatch.setattr(serving, "_WARM_UP_SECONDS", 60.0)  # count-bound on a busy machine
-    api = ServingEndpointsAPI(home, Settings(tuning=tuning))
-    ready = api.create_and_wait("warm", config=config(), timeout=timedelta(minutes=1))
-    assert ready.state.ready == EndpointStateReady.READY
-    with requests.Session() as http:
-        http.trust_env = False
-        bodies = http.get(f"http://127.0.0.1:{api._record('warm')['port']}/bodies").json()
-    api.delete("warm")
-    return bodies
-
-
-def test_tuned_endpoint_warms_up_before_ready(
-    registry: LabHome, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    bodies = warm_up_bodies(registry, monkeypatch, tuning="on", status=200)
-    assert bodies == [SAMPLE_REQUEST] * serving._WARM_UP_QUERIES
-    assert warm_up_bodies(registry, monkeypatch, tuning="off", status=200) == []
-
-
-def test_warm_up_stops_at_the_first_error(
-    registry: LabHome, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A model that refuses the lab's request is still served: READY after one try."""
-    assert warm_up_bodies(registry, monkeypatch, tuning="on", status=400) == [SAMPLE_REQUEST]
