@@ -80,8 +80,9 @@ class Settings:
     tuning: str = _setting(
         "MLFLOW_LAB_TUNING",
         "on",
-        "'on': Spark and endpoints start fast (UI off, C1 JIT, few partitions); 'off': their "
-        "defaults, the benchmark's baseline.",
+        "'on': Spark and endpoints start fast (UI off, C1 JIT, few partitions, the JVM class "
+        "archive; the endpoint interprets its UDFs); 'off': their defaults, the benchmark's "
+        "baseline.",
     )
 
     @classmethod
