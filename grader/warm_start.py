@@ -40,7 +40,7 @@ READY, GO = "ready", "go"
 
 def _warm_client_class():
     """papermill's notebook client, which warms its kernel and waits before the first cell."""
-    from nbclient.util import ensure_async
+    from nbclient.util import ensure_async, run_sync
     from papermill.clientwrap import PapermillNotebookClient
 
     class WarmNotebookClient(PapermillNotebookClient):
@@ -52,6 +52,10 @@ def _warm_client_class():
             if sys.stdin.readline().strip() != GO:
                 raise SystemExit(0)  # the course stopped before this notebook's turn
             return kc
+
+        # nbclient binds its sync wrapper to the base class's coroutine, and papermill calls
+        # the sync one: rebind it, or the warm-up above never runs.
+        start_new_kernel_client = run_sync(async_start_new_kernel_client)
 
     return WarmNotebookClient
 

@@ -77,3 +77,27 @@ def test_a_failure_stops_the_next_notebooks_warm_kernel(tmp_path):
     assert "01_provision.ipynb: cell" in result.output and "ZeroDivisionError" in result.output
     assert not (out / "02_cluster.ipynb").exists()
     assert set(psutil.Process().children(recursive=True)) - before == set()
+
+
+def test_each_kernel_is_warm_before_its_first_cell(tmp_path):
+    """The warm-up runs, silently, before the notebook: its first cell finds the lab imported
+    and is still execution 1."""
+    import nbformat
+
+    notebooks = tmp_path / "nbs"
+    notebooks.mkdir()
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell("import sys\nprint('grader.lab.lab' in sys.modules)")
+    ]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}  # fmt: skip
+    nbformat.write(notebook, notebooks / "01_provision.ipynb")
+    out = tmp_path / "out"
+    args = ["course", "--notebooks", str(notebooks), "--out", str(out), "--only", "01_provision"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    ran = nbformat.read(out / "01_provision.ipynb", as_version=4).cells
+    # papermill adds the (empty) parameters cell first: execution 1
+    assert [c.execution_count for c in ran if c.cell_type == "code"] == [1, 2]
+    assert ran[-1].outputs[0]["text"].strip() == "True"
