@@ -19,7 +19,7 @@ from databricks.sdk.errors import DatabricksError, NotFound, PermissionDenied, R
 from databricks.sdk.service.catalog import VolumeType
 
 from grader.exceptions import WorkspaceStateError
-from grader.lab.databricks.naming import LearnerNames
+from grader.lab.databricks.naming import LearnerNames, under_root
 
 #: The volume that holds the lab's files (``/Volumes/<catalog>/<schema>/data/mlflow_lab/…``).
 LAB_VOLUME = "data"
@@ -63,13 +63,7 @@ class LabCatalog:
     def volume_path(self, lab_path: str) -> str:
         """``/mlflow_lab/penguins.csv`` → ``/Volumes/<catalog>/<schema>/data/mlflow_lab/…``
         (also accepts ``dbfs:/...`` and a path already in the volume; refuses ``..``)."""
-        text = lab_path.removeprefix("dbfs:")
-        parts = [p for p in text.split("/") if p]
-        if ".." in parts:
-            raise ValueError(f"{lab_path!r}: '..' is not allowed in a lab path.")
-        if text.startswith(self.volume_root):
-            return "/" + "/".join(parts)
-        return "/".join([self.volume_root, *parts])
+        return under_root(self.volume_root, lab_path)
 
 
 def find_catalog(w, names: LearnerNames, setting: str = "") -> LabCatalog:

@@ -28,6 +28,18 @@ def learner_slug(user_name: str) -> str:
     return f"{readable}-{digest}"
 
 
+def under_root(root: str, lab_path: str) -> str:
+    """The lab path ``/mlflow_lab/...`` (or ``dbfs:/...``) under the learner's ``root``; a
+    path already under it is kept. ``..`` is refused, so no path leaves the root."""
+    text = lab_path.removeprefix("dbfs:")
+    parts = [p for p in text.split("/") if p]
+    if ".." in parts:
+        raise ValueError(f"{lab_path!r}: '..' is not allowed in a lab path.")
+    if text.startswith(root):
+        return "/" + "/".join(parts)
+    return "/".join([root, *parts])
+
+
 @dataclass(frozen=True)
 class LearnerNames:
     """What one learner's lab is called in the workspace."""
@@ -61,13 +73,7 @@ class LearnerNames:
     def dbfs_path(self, lab_path: str) -> str:
         """``/mlflow_lab/penguins.csv`` → ``/FileStore/mlflow_lab/<slug>/mlflow_lab/penguins.csv``
         (also accepts ``dbfs:/...``; refuses ``..``)."""
-        text = lab_path[len("dbfs:") :] if lab_path.startswith("dbfs:") else lab_path
-        parts = [p for p in text.split("/") if p]
-        if ".." in parts:
-            raise ValueError(f"{lab_path!r}: '..' is not allowed in a lab path.")
-        if text.startswith(self.dbfs_root):
-            return "/" + "/".join(parts)
-        return "/".join([self.dbfs_root, *parts])
+        return under_root(self.dbfs_root, lab_path)
 
     @property
     def endpoint(self) -> str:
