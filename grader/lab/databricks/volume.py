@@ -39,19 +39,19 @@ class LearnerVolumeFiles:
             ensure_volume(self._w, self._lab)
             self._volume_ready = True
 
-    def _is_file(self, path: str) -> bool:
+    @staticmethod
+    def _found(lookup, path: str) -> bool:
         try:
-            self._files.get_metadata(path)
+            lookup(path)
             return True
         except NotFound:
             return False
 
+    def _is_file(self, path: str) -> bool:
+        return self._found(self._files.get_metadata, path)
+
     def _is_dir(self, path: str) -> bool:
-        try:
-            self._files.get_directory_metadata(path)
-            return True
-        except NotFound:
-            return False
+        return self._found(self._files.get_directory_metadata, path)
 
     def exists(self, path: str) -> bool:
         real = self.volume_path(path)
