@@ -110,7 +110,6 @@ def autograde(
     states = maker.submit(_starting_states, out, todo)
 
     def run(unit: Unit) -> results.NotebookResult:
-        seeded = unit.notebook in starting_states.SEEDED and unit.submitted is not None
         result = grade_unit(
             unit,
             work=out / "work",
@@ -118,7 +117,7 @@ def autograde(
             cell_timeout=cell_timeout,
             notebook_timeout=notebook_timeout,
             limits=None if unsafe else limits,
-            states=states.result() if seeded else None,
+            states=states.result() if _needs_state(unit) else None,
         )
         result.save(result_path(out, unit.student, unit.notebook))
         return result
@@ -139,10 +138,15 @@ def autograde(
     return batch
 
 
+def _needs_state(unit: Unit) -> bool:
+    """A handed-in notebook whose step starts from an earlier step's state."""
+    return unit.submitted is not None and unit.notebook in starting_states.SEEDED
+
+
 def _starting_states(out: Path, todo: list[Unit]) -> Path | None:
     """Make the starting states once when some unit to grade needs one (see
     :mod:`grader.grading.starting_states`)."""
-    if not any(u.submitted is not None and u.notebook in starting_states.SEEDED for u in todo):
+    if not any(_needs_state(u) for u in todo):
         return None
     return starting_states.build(out / "starting-states")
 
