@@ -354,9 +354,10 @@ class ServingEndpointsAPI:
         archive (:mod:`grader.lab.jvm_archive`), which only the driver's class path fits,
         and :data:`~grader.lab.spark.ENDPOINT_SPARK_CONF`. MLflow builds the server's
         session itself; spark-submit's arguments are the way in (its own settings win)."""
-        archive = jvm_archive.java_options() if self.settings.tuned else ""
-        options = f"--driver-java-options {shlex.quote(archive)} " if archive else ""
+        options = ""
         if self.settings.tuned:
+            if archive := jvm_archive.java_options():
+                options += f"--driver-java-options {shlex.quote(archive)} "
             conf = [("--conf", f"{key}={value}") for key, value in ENDPOINT_SPARK_CONF.items()]
             options += shlex.join(part for pair in conf for part in pair) + " "
         return f"--driver-memory {self.settings.spark_memory} {options}pyspark-shell"
