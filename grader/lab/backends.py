@@ -76,23 +76,29 @@ class LocalBackend:
 
         Also exported as environment variables so processes started from the notebook
         (``mlflow models serve``) use the same store.
+
+        Two kernels may open a fresh home at once (two notebooks open in JupyterLab, the
+        course warming the next notebook's kernel): a lock makes one of them create the
+        store's tables and the experiment, and the other find them.
         """
         import os
 
         import mlflow
+        from filelock import FileLock
 
         os.environ["MLFLOW_TRACKING_URI"] = self.home.tracking_uri
         os.environ["MLFLOW_REGISTRY_URI"] = self.home.tracking_uri
         mlflow.set_tracking_uri(self.home.tracking_uri)
         mlflow.set_registry_uri(self.home.tracking_uri)
-        client = mlflow.MlflowClient()
-        experiment = client.get_experiment_by_name(experiment_name)
-        if experiment is None:
-            experiment_id = client.create_experiment(
-                experiment_name, artifact_location=self.home.artifacts.as_uri()
-            )
-        else:
-            experiment_id = experiment.experiment_id
+        with FileLock(self.home.store_lock):
+            client = mlflow.MlflowClient()
+            experiment = client.get_experiment_by_name(experiment_name)
+            if experiment is None:
+                experiment_id = client.create_experiment(
+                    experiment_name, artifact_location=self.home.artifacts.as_uri()
+                )
+            else:
+                experiment_id = experiment.experiment_id
         mlflow.set_experiment(experiment_id=experiment_id)
         return experiment_id
 

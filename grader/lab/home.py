@@ -3,6 +3,7 @@
 Layout (all under ``MLFLOW_LAB_HOME``)::
 
     mlflow.db        MLflow tracking and registry store (SQLite)
+    mlflow.db.lock   held while a kernel creates the store's tables (see configure_mlflow)
     artifacts/       MLflow artifacts (logged models, images)
     dbfs/            the lab's file system root: /mlflow_lab/penguins.csv, /model/...
     clusters/        one JSON record per "cluster" (its spec and state)
@@ -29,6 +30,10 @@ class LabHome:
     @property
     def mlflow_db(self) -> Path:
         return self.root / "mlflow.db"
+
+    @property
+    def store_lock(self) -> Path:
+        return self.root / "mlflow.db.lock"
 
     @property
     def tracking_uri(self) -> str:

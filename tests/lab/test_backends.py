@@ -28,3 +28,27 @@ def test_local_backend(lab_home: Path) -> None:
     )
     w = backend.workspace_client()
     assert isinstance(w, LocalWorkspaceClient) and backend.workspace_client() is w
+
+
+def test_two_kernels_opening_a_fresh_home_at_once_share_one_store(tmp_path: Path) -> None:
+    """Both create the store's tables unless one waits: the second migration fails with
+    "duplicate column name". Each of several processes, started together, gets the one
+    experiment."""
+    import subprocess
+    import sys
+
+    home = tmp_path / "home"
+    code = (
+        "from grader.config import Settings\n"
+        "from grader.lab.backends import LocalBackend\n"
+        f"b = LocalBackend(Settings(home={str(home)!r}))\n"
+        "print(b.configure_mlflow(b.experiment_name))\n"
+    )
+    processes = [
+        subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]  # fmt: skip
+    results = [(p.wait(timeout=120), *p.communicate()) for p in processes]
+    assert [code for code, _, _ in results] == [0, 0, 0], [err[-400:] for *_, err in results]
+    assert len({out.strip() for _, out, _ in results}) == 1
