@@ -20,6 +20,9 @@ from grader.lab.quiet import OFFLINE_ENV, QUIET_ENV
 from grader.lab.steps import STEPS
 from grader.warm_start import WarmRun
 
+#: How many notebooks' kernels warm up ahead of the one running.
+LOOKAHEAD = 1
+
 
 @dataclass
 class NotebookResult:
@@ -53,32 +56,6 @@ def kernel_env(home: LabHome) -> dict[str, str]:
     return (
         {"MLFLOW_LAB_HOME": str(home.root), "MLFLOW_LAB_BACKEND": "local"} | OFFLINE_ENV | QUIET_ENV
     )
-
-
-def execute_notebook(
-    source: Path, output: Path, *, parameters: dict, engine: str, kernel: str, cell_timeout: int
-) -> dict:
-    """Run one notebook with papermill as the course runs them; what failed (papermill's
-    ``exec_count``, ``ename``, ``evalue``), or {} when every cell ran."""
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
-    try:
-        papermill.execute_notebook(
-            str(source),
-            str(output),
-            parameters=parameters,
-            engine_name=engine,
-            kernel_name=kernel,
-            progress_bar=False,
-            execution_timeout=cell_timeout,
-            cwd=str(output.parent),
-            # The kernel's own log (TCP transport notices) is not the learner's output.
-            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
-        )
-    except PapermillExecutionError as exc:
-        return {"exec_count": exc.exec_count, "ename": exc.ename, "evalue": exc.evalue}
-    return {}
 
 
 def failure_error(source: Path, output: Path, failure: dict) -> CourseRunError:
@@ -143,16 +120,17 @@ def run_course(
             cell_timeout=cell_timeout,
         )
 
-    # One notebook ahead: the next kernel starts and imports while this notebook runs.
-    upcoming = start(names[0]) if names else None
+    # The next notebook's kernel starts and imports while this one's kernel warms and its
+    # cells run. More ahead is no faster on two cores: the first notebook then waits.
+    upcoming = [start(name) for name in names[:LOOKAHEAD]]
     try:
-        for i, name in enumerate(names, 1):
-            current, upcoming = upcoming, None
-            on_start(i, name)
+        for i, name in enumerate(names):
+            if i + LOOKAHEAD < len(names):
+                upcoming.append(start(names[i + LOOKAHEAD]))
+            current = upcoming.pop(0)
+            on_start(i + 1, name)
             started = time.monotonic()
             current.go()
-            if i < len(names):
-                upcoming = start(names[i])
             failure = current.wait()
             output = out / f"{name}.ipynb"
             if failure:
@@ -161,7 +139,7 @@ def run_course(
             run.notebooks.append(result)
             on_done(result)
     finally:
-        if upcoming is not None:
-            upcoming.cancel()
+        for waiting in upcoming:
+            waiting.cancel()
         run.leftovers = serving.stop_all(run.home)
     return run

@@ -18,20 +18,28 @@ from dataclasses import dataclass
 from pathlib import Path
 
 #: What every notebook imports first; the lab's setup cell then finds them loaded. Run in a
-#: function, so no name lands in the learner's namespace.
+#: function, so no name lands in the learner's namespace. For a step that runs Spark, on a
+#: cluster that is already running, the kernel's Spark session starts too: the setup cell's
+#: ``lab.spark`` then finds it up (the same session it would start, from the cluster's spec).
 WARM_UP = """
-def _warm_up():
+def _warm_up(step):
     import importlib
     for module in ("grader.lab.lab", "grader.checks.registry", "mlflow", "mlflow.spark",
                    "pyspark.sql", "pyspark.ml", "databricks.sdk", "pandas"):
         importlib.import_module(module)
+    from grader.lab import reference
     from grader.lab.lab import Lab
+    from grader.lab.steps import USES_SPARK
     try:
-        lab = Lab()
+        lab = Lab(step=step)
         lab.backend.configure_mlflow(lab.experiment_name)  # opens (and caches) the store
+        if step in USES_SPARK and lab.backend.name == "local":
+            found = reference.running_cluster(lab.workspace, reference.cluster_name(lab.user))
+            if found is not None:
+                lab.connect(found.cluster_id)
     except Exception:
         pass  # nothing to warm: the notebook's setup cell says what is wrong
-_warm_up()
+_warm_up(%r)
 del _warm_up
 """
 
@@ -46,7 +54,9 @@ def _warm_client_class():
     class WarmNotebookClient(PapermillNotebookClient):
         async def async_start_new_kernel_client(self):
             kc = await super().async_start_new_kernel_client()
-            msg_id = await ensure_async(kc.execute(WARM_UP, silent=True, store_history=False))
+            step = Path(self.nb_man.nb.metadata.papermill.input_path).stem
+            code = WARM_UP % step
+            msg_id = await ensure_async(kc.execute(code, silent=True, store_history=False))
             await self.async_wait_for_reply(msg_id)  # a failed import shows in the notebook
             print(READY, flush=True)
             if sys.stdin.readline().strip() != GO:
@@ -96,7 +106,7 @@ def execute(source: Path, output: Path, *, home: str, kernel: str, cell_timeout:
     """Run one notebook with the warm engine; what went wrong, if anything, as a dict."""
     from papermill.engines import papermill_engines
 
-    from grader.course import execute_notebook  # the course imports this module
+    from grader.notebook_run import execute_notebook
 
     papermill_engines.register("warm", _warm_engine())
     return execute_notebook(
@@ -158,6 +168,9 @@ class WarmRun:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from grader.startup import skip_unused_format_checks
+
+    skip_unused_format_checks()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("source", type=Path)
     parser.add_argument("output", type=Path)

@@ -23,6 +23,9 @@ NEEDS = {
     "07_cleanup": ("data", "cluster", "model_run", "endpoint"),
 }
 
+#: The steps whose notebooks run Spark on the learner's cluster (07 only terminates it).
+USES_SPARK = ("03_data_prep", "04_mlflow_run", "05_function", "06_register_deploy")
+
 
 def index(step: str) -> int:
     try:

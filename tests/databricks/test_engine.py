@@ -11,7 +11,8 @@ from nbformat.v4 import new_code_cell, new_notebook
 from papermill.exceptions import PapermillExecutionError
 
 from grader.exceptions import WorkspaceStateError
-from grader.lab.databricks.engine import CATALOG_ENV, ON_CLUSTER_STEPS, _for_cluster, step_of
+from grader.lab.databricks.engine import CATALOG_ENV, _for_cluster, step_of
+from grader.lab.steps import USES_SPARK
 
 
 def _notebook(path, *sources: str) -> None:
@@ -27,7 +28,7 @@ def _notebook(path, *sources: str) -> None:
 
 def test_step_of_reads_the_setup_call_or_the_file_name() -> None:
     nb = new_notebook(cells=[new_code_cell('lab = Lab.setup("04_mlflow_run", backend=backend)')])
-    assert step_of(nb) == "04_mlflow_run" and "04_mlflow_run" in ON_CLUSTER_STEPS
+    assert step_of(nb) == "04_mlflow_run" and "04_mlflow_run" in USES_SPARK
     assert step_of(new_notebook(), "course/05_function.ipynb") == "05_function"
     assert step_of(new_notebook(), "scratch.ipynb") is None
 

@@ -16,10 +16,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.course import execute_notebook, failure_error
+from grader.course import failure_error
 from grader.exceptions import CourseRunError, GraderError
 from grader.lab.quiet import OFFLINE_ENV, QUIET_ENV
 from grader.lab.steps import STEPS
+from grader.notebook_run import execute_notebook
 
 
 @dataclass

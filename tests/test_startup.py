@@ -1,0 +1,51 @@
+"""The course's short-lived processes start without imports they do not use."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+
+def _modules_after(code: str) -> set[str]:
+    """The modules a fresh interpreter has loaded after running ``code``."""
+    probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted(m for m, v in sys.modules.items() if v is not None)))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return set(json.loads(done.stdout.splitlines()[-1]))
+
+
+def test_nbformat_still_validates_without_the_iri_checks() -> None:
+    modules = _modules_after(
+        "from grader.startup import skip_unused_format_checks\n"
+        "skip_unused_format_checks()\n"
+        "import nbformat\n"
+        "nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('1 + 1')])\n"
+        "nbformat.validate(nb)\n"
+        "nb.cells[0]['execution_count'] = 'one'\n"
+        "try:\n"
+        "    nbformat.validate(nb)\n"
+        "except nbformat.ValidationError:\n"
+        "    pass\n"
+        "else:\n"
+        "    raise SystemExit('an invalid notebook passed validation')\n"
+    )
+    assert "nbformat" in modules and "jsonschema" in modules
+    assert "rfc3987_syntax" not in modules
+
+
+def test_a_notebooks_runner_imports_neither_the_sdk_nor_mlflow() -> None:
+    """papermill loads every engine's entry point, ours (``databricks``) included: each of
+    the course's seven runner processes would otherwise import the SDK, about a second."""
+    modules = _modules_after(
+        "from grader import warm_start\n"
+        "from grader.startup import skip_unused_format_checks\n"
+        "skip_unused_format_checks()\n"
+        "import papermill.engines\n"
+        "from grader.notebook_run import execute_notebook\n"
+        "warm_start._warm_engine()\n"
+        "assert 'databricks' in papermill.engines.papermill_engines._engines\n"
+    )
+    heavy = {m for m in modules if m.split(".")[0] in ("mlflow", "pyspark", "databricks")}
+    assert heavy == set(), sorted(heavy)[:10]
+    assert "rfc3987_syntax" not in modules
