@@ -14,9 +14,11 @@ import sys
 from pathlib import Path
 
 from grader.grading.config import ASSIGNMENT, nbgrader_config
+from grader.startup import skip_unused_format_checks
 
 
 def main(argv: list[str] | None = None) -> int:
+    skip_unused_format_checks()  # before nbgrader imports nbformat
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--root", type=Path, required=True)
     parser.add_argument("--student", required=True)
