@@ -21,7 +21,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -151,13 +150,12 @@ def _run_child(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        deadline = time.monotonic() + limit
-        while child.poll() is None:
-            if time.monotonic() > deadline:
-                os.killpg(child.pid, signal.SIGKILL)
-                child.wait()
-                return True
-            time.sleep(0.5)
+        try:
+            child.wait(timeout=limit)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+            return True
     return False
 
 
