@@ -51,11 +51,13 @@ def _warm_client_class():
     from nbclient.util import ensure_async, run_sync
     from papermill.clientwrap import PapermillNotebookClient
 
+    from grader.lab.steps import step_of
+
     class WarmNotebookClient(PapermillNotebookClient):
         async def async_start_new_kernel_client(self):
             kc = await super().async_start_new_kernel_client()
-            step = Path(self.nb_man.nb.metadata.papermill.input_path).stem
-            code = WARM_UP % step
+            nb = self.nb_man.nb
+            code = WARM_UP % step_of(nb, nb.metadata.papermill.input_path)
             msg_id = await ensure_async(kc.execute(code, silent=True, store_history=False))
             await self.async_wait_for_reply(msg_id)  # a failed import shows in the notebook
             print(READY, flush=True)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 STEPS = (
     "01_provision",
     "02_cluster",
@@ -34,3 +37,15 @@ def index(step: str) -> int:
         raise ValueError(
             f"{step!r} is not a step of the course; steps: {', '.join(STEPS)}"
         ) from None
+
+
+_SETUP_STEP = re.compile(r"Lab\.setup\(\s*[\"'](\d\d_\w+)[\"']")
+
+
+def step_of(nb, input_path: str | None = None) -> str | None:
+    """The course step a notebook is: from its ``Lab.setup("…")`` call, else its file name."""
+    for cell in nb.cells:
+        if cell.cell_type == "code" and (found := _SETUP_STEP.search(cell.source)):
+            return found.group(1)
+    stem = Path(str(input_path or "")).stem
+    return stem if stem in STEPS else None

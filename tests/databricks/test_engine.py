@@ -11,8 +11,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 from papermill.exceptions import PapermillExecutionError
 
 from grader.exceptions import WorkspaceStateError
-from grader.lab.databricks.engine import CATALOG_ENV, _for_cluster, step_of
-from grader.lab.steps import USES_SPARK
+from grader.lab.databricks.engine import CATALOG_ENV, _for_cluster
 
 
 def _notebook(path, *sources: str) -> None:
@@ -24,13 +23,6 @@ def _notebook(path, *sources: str) -> None:
         "display_name": "Python 3",
     }
     nbformat.write(nb, path)
-
-
-def test_step_of_reads_the_setup_call_or_the_file_name() -> None:
-    nb = new_notebook(cells=[new_code_cell('lab = Lab.setup("04_mlflow_run", backend=backend)')])
-    assert step_of(nb) == "04_mlflow_run" and "04_mlflow_run" in USES_SPARK
-    assert step_of(new_notebook(), "course/05_function.ipynb") == "05_function"
-    assert step_of(new_notebook(), "scratch.ipynb") is None
 
 
 def test_the_cluster_is_told_the_backend_and_the_catalog_chosen_here() -> None:

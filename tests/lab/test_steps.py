@@ -5,8 +5,9 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from nbformat.v4 import new_code_cell, new_notebook
 
-from grader.lab.steps import NEEDS, STEPS, index
+from grader.lab.steps import NEEDS, STEPS, USES_SPARK, index, step_of
 
 
 def test_seven_steps_in_order() -> None:
@@ -30,3 +31,10 @@ def test_unknown_step_lists_the_steps() -> None:
     with pytest.raises(ValueError, match="'nope' is not a step") as info:
         index("nope")
     assert all(step in str(info.value) for step in STEPS)
+
+
+def test_step_of_reads_the_setup_call_or_the_file_name() -> None:
+    nb = new_notebook(cells=[new_code_cell('lab = Lab.setup("04_mlflow_run", backend=backend)')])
+    assert step_of(nb) == "04_mlflow_run" and "04_mlflow_run" in USES_SPARK
+    assert step_of(new_notebook(), "course/05_function.ipynb") == "05_function"
+    assert step_of(new_notebook(), "scratch.ipynb") is None

@@ -16,28 +16,16 @@ imports little, and :mod:`grader.lab.databricks.notebook_runner` does the work.
 from __future__ import annotations
 
 import copy
-import re
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import nbformat
 from papermill.engines import Engine, NBClientEngine
 
-from grader.lab.steps import STEPS, USES_SPARK
+from grader.lab.steps import USES_SPARK, step_of
 
 RUN_TIMEOUT = timedelta(minutes=60)
 CATALOG_ENV = "MLFLOW_LAB_CATALOG"
-_SETUP_STEP = re.compile(r"Lab\.setup\(\s*[\"'](\d\d_\w+)[\"']")
-
-
-def step_of(nb, input_path: str | None = None) -> str | None:
-    """The course step a notebook is: from its ``Lab.setup("…")`` call, else its file name."""
-    for cell in nb.cells:
-        if cell.cell_type == "code" and (found := _SETUP_STEP.search(cell.source)):
-            return found.group(1)
-    stem = Path(str(input_path or "")).stem
-    return stem if stem in STEPS else None
 
 
 def _for_cluster(nb, catalog: str = "") -> str:
