@@ -20,9 +20,6 @@ from grader.lab.quiet import OFFLINE_ENV, QUIET_ENV
 from grader.lab.steps import STEPS
 from grader.warm_start import WarmRun
 
-#: How many notebooks' kernels warm up ahead of the one running.
-LOOKAHEAD = 1
-
 
 @dataclass
 class NotebookResult:
@@ -122,13 +119,11 @@ def run_course(
 
     # The next notebook's kernel starts and imports while this one's kernel warms and its
     # cells run. More ahead is no faster on two cores: the first notebook then waits.
-    upcoming = [start(name) for name in names[:LOOKAHEAD]]
+    upcoming = start(names[0]) if names else None
     try:
-        for i, name in enumerate(names):
-            if i + LOOKAHEAD < len(names):
-                upcoming.append(start(names[i + LOOKAHEAD]))
-            current = upcoming.pop(0)
-            on_start(i + 1, name)
+        for i, name in enumerate(names, 1):
+            current, upcoming = upcoming, start(names[i]) if i < len(names) else None
+            on_start(i, name)
             started = time.monotonic()
             current.go()
             failure = current.wait()
@@ -139,7 +134,7 @@ def run_course(
             run.notebooks.append(result)
             on_done(result)
     finally:
-        for waiting in upcoming:
-            waiting.cancel()
+        if upcoming is not None:
+            upcoming.cancel()
         run.leftovers = serving.stop_all(run.home)
     return run
