@@ -4,6 +4,7 @@ endpoint's answers."""
 
 from __future__ import annotations
 
+from grader.checks import evidence
 from grader.checks.i18n import t
 from grader.checks.learner import MISSING, Learner
 from grader.checks.report import Report
@@ -113,6 +114,7 @@ def other_penguins(lab, learner: Learner) -> Report:
     frame = lab.spark.createDataFrame(pd.DataFrame(OTHER_PENGUINS))  # starts Spark first
     model = mlflow.spark.load_model(f"models:/{lab.model_name}/{version.version}")
     expected = [float(r.prediction) for r in model.transform(frame).select("prediction").collect()]
+    evidence.leave(lab, "endpoint.others", learner, answer=answer, expected=expected)
     report.add(
         t("{n} other penguins: the model's own predictions", n=len(OTHER_PENGUINS)),
         answer == expected,

@@ -24,22 +24,29 @@ DROP = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI", "MLFLOW_EXPERIMENT_NAME", 
 
 @dataclass(frozen=True)
 class Sandbox:
-    """The folders of one (student, notebook) unit."""
+    """The folders of one (student, notebook) unit.
+
+    ``root`` holds what the grader keeps of the unit (its nbgrader folder, logs); ``live``,
+    when given, holds what the learner's kernel writes (lab home, HOME, TMPDIR): a neutral
+    folder outside the output folder, so that nothing the kernel can see (its mount table,
+    its records) names the instructor's paths. Without it, both are ``root``.
+    """
 
     root: Path
     student: str
+    live: Path | None = None
 
     @property
     def lab_home(self) -> LabHome:
-        return LabHome(self.root / "lab-home")
+        return LabHome((self.live or self.root) / "lab-home")
 
     @property
     def home(self) -> Path:
-        return self.root / "home"
+        return (self.live or self.root) / "home"
 
     @property
     def tmp(self) -> Path:
-        return self.root / "tmp"
+        return (self.live or self.root) / "tmp"
 
     def create(self) -> Sandbox:
         for folder in (self.home, self.tmp):
@@ -92,7 +99,8 @@ def reap(sandbox: Sandbox) -> list[int]:
     # A damaged record must not keep processes alive: whatever stop_all misses dies below.
     with contextlib.suppress(Exception):
         serving.stop_all(sandbox.lab_home)
-    return kill_processes_of(sandbox.root)
+    killed = kill_processes_of(sandbox.root)
+    return killed + (kill_processes_of(sandbox.live) if sandbox.live else [])
 
 
 def kill_processes_of(folder: Path) -> list[int]:

@@ -3,12 +3,17 @@
 A submission is untrusted code that runs as long as the grader lets it. Its kernel (and
 everything the kernel starts: Spark's JVM, ``mlflow models serve``, a fork bomb) runs:
 
-- in new mount, pid, network, ipc and uts namespaces made by ``bwrap``: the file system it
-  sees is the system's programs read-only plus its own unit folders (lab home, HOME, TMPDIR)
-  read-write; ``solutions/``, the gradebook, the nbgrader folder, other units and the
-  instructor's home are not there at all; the network is its own loopback only;
+- in new user, mount, pid, network, ipc and uts namespaces made by ``bwrap``: the file
+  system it sees is the system's programs read-only plus its own unit folders (lab home,
+  HOME, TMPDIR) read-write, which live in a neutral folder of their own, so the mount table
+  names no path of the instructor's; ``solutions/``, the gradebook, the nbgrader folder,
+  other units, ``/opt`` and the instructor's home are not there at all; the network is its
+  own loopback only;
 - as a dedicated unprivileged uid (``setpriv``: no capabilities, no new privileges), so
   even a file that is mounted in by mistake is only as readable as it is to "other";
+- with a session keyring of its own and, in its own user namespace, a user keyring of its
+  own: a key one unit adds is gone when the unit ends, and no unit sees the grader's keys;
+- with an environment built from an allow-list (:data:`KERNEL_ENV`), never by prefix;
 - in a memory and a pids cgroup of its own, with an ``ulimit`` on file size: a memory or
   fork bomb ends in that cgroup, never in another unit or in the grader.
 
@@ -23,6 +28,7 @@ Linux only, and root is needed to create cgroups and to switch to the sandbox ui
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import os
 import shutil
@@ -36,32 +42,71 @@ from pathlib import Path
 
 from grader.exceptions import SandboxUnavailableError
 from grader.grading.config import SandboxLimits
+from grader.lab.quiet import OFFLINE_ENV, QUIET_ENV
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
+#: Where the units' own folders live while they are graded: a neutral path, so that the
+#: sandbox's mount table shows no path of the instructor's (its output folder, its home).
+UNITS_ROOT = Path("/var/tmp/mlflow-lab-units")
 #: The parent cgroup of every unit, in each controller's hierarchy (cgroup v1).
 CGROUP_PARENT = "mlflow-lab-grading"
 #: memory and pids cap the unit; cpu gives each unit an equal share of the processors
 #: whatever its number of processes, so a fork bomb cannot slow a neighbour into a timeout.
 CONTROLLERS = ("memory", "pids", "cpu")
-#: Every namespace but the user namespace: the kernel drops to a real unprivileged uid
-#: (``setpriv``), which a user namespace mapping only root could not represent.
+#: The namespaces bwrap makes as root (it needs root to bind the programs wherever they
+#: are, e.g. a Python under /root); then the kernel drops to the sandbox uid (``setpriv``).
 UNSHARE = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup"]
 #: The learner's name inside the sandbox (Spark and Hadoop need the uid to have one).
 LEARNER = "learner"
-#: Variables of the grader's environment a kernel may see; everything else is dropped.
+#: Variables of the host a kernel may see (locale, time zone, where Java is).
 PASSED_ENV = ("LANG", "LC_ALL", "TZ", "JAVA_HOME")
+#: Every variable a kernel may get from the unit's environment, by name: the lab's
+#: folders and user (set by the grader per unit), the lab's quiet and offline switches,
+#: Spark's scratch folder. Anything else of the instructor's (``MLFLOW_TRACKING_TOKEN``,
+#: ``JUPYTERHUB_API_TOKEN``, ``DATABRICKS_*``) stays outside.
+UNIT_ENV = (
+    "MLFLOW_LAB_HOME", "MLFLOW_LAB_BACKEND", "MLFLOW_LAB_USER", "SPARK_LOCAL_DIRS",
+    "JUPYTER_PLATFORM_DIRS", "PYTHONDONTWRITEBYTECODE", *OFFLINE_ENV, *QUIET_ENV,
+)  # fmt: skip
+#: ``keyctl(KEYCTL_JOIN_SESSION_KEYRING, NULL)``: a new, empty session keyring, so the
+#: kernel does not inherit (and possess) the grader's. The syscall's number per machine.
+_KEYCTL = {"x86_64": 250, "aarch64": 219, "i686": 288, "ppc64le": 312, "s390x": 280}
+_NEW_KEYRING = (
+    "import ctypes, os, platform, sys\n"
+    f"nr = {_KEYCTL!r}.get(platform.machine())\n"
+    "libc = ctypes.CDLL(None, use_errno=True)\n"
+    "if nr is not None and libc.syscall(nr, 1, None) < 0 and ctypes.get_errno() != 38:\n"
+    "    sys.exit('the sandbox could not make a session keyring of its own')\n"
+    "os.execvp(sys.argv[1], sys.argv[1:])\n"
+)
+
+
+def kernel_env_names() -> tuple[str, ...]:
+    """The allow-list: the unit's variables, and the lab's settings that are not secret."""
+    from grader.config import Settings
+
+    settings = tuple(
+        f.metadata["env"] for f in dataclasses.fields(Settings) if not f.metadata["secret"]
+    )
+    return tuple(dict.fromkeys((*UNIT_ENV, *settings)))
 
 
 def _system_mounts() -> list[str]:
-    """Read-only binds of the programs a kernel needs: the OS, Python, Java, the lab."""
+    """Read-only binds of the programs a kernel needs: the OS, Python, Java, the lab.
+
+    Not ``/opt`` or any other host folder: a program there (Java, Python) is bound alone.
+    """
     import grader
 
-    paths = ["/usr", "/etc", "/opt"]
+    paths = ["/usr", "/etc"]
     for link in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(link):
             continue  # merged /usr: recreated as a link below
         paths.append(link)
     paths += [sys.prefix, sys.base_prefix, os.path.realpath(sys.base_prefix)]
+    java = _java_home()
+    if java is not None:
+        paths.append(java)
     paths.append(str(Path(grader.__file__).resolve().parent))  # the package, not its repo
     args: list[str] = []
     for path in dict.fromkeys(paths):
@@ -71,6 +116,15 @@ def _system_mounts() -> list[str]:
         if os.path.islink(link):
             args += ["--symlink", os.readlink(link), link]
     return args
+
+
+def _java_home() -> str | None:
+    """The folder Java is installed in (``JAVA_HOME``, else the ``java`` on PATH)."""
+    home = os.environ.get("JAVA_HOME")
+    if home and os.path.isdir(home):
+        return os.path.realpath(home)
+    java = shutil.which("java")
+    return str(Path(os.path.realpath(java)).parent.parent) if java else None
 
 
 def _parents(path: str | Path) -> list[str]:
@@ -113,8 +167,11 @@ def problems() -> tuple[str, ...]:
         elif not os.access(folder, os.W_OK):
             found.append(f"{folder} is read-only here: the grader cannot create cgroups.")
     if not found:
+        uid = str(SandboxLimits().uid)
+        bwrap = ["bwrap", *UNSHARE, "--die-with-parent", *_system_mounts()]
+        bwrap += ["--proc", "/proc", "--tmpfs", "/tmp", "--"]
         trial = subprocess.run(
-            ["bwrap", *UNSHARE, "--die-with-parent", *_system_mounts(), "--", "true"],
+            [*bwrap, *_drop_to(uid), *_own_user_namespace(uid, "/"), "true"],
             capture_output=True,
             text=True,
             check=False,
@@ -256,15 +313,12 @@ class Jail:
         return cls(tuple(writable), home, tmp, ipc, etc, cgroup, limits)
 
     def env(self, unit_env: dict[str, str]) -> dict[str, str]:
-        """The kernel's whole environment: the unit's settings, nothing of the grader's."""
+        """The kernel's whole environment: the unit's settings, nothing of the grader's.
+
+        Built from names (:data:`PASSED_ENV`, :func:`kernel_env_names`), never by prefix.
+        """
         keep = {k: v for k, v in os.environ.items() if k in PASSED_ENV}
-        keep.update(
-            {
-                k: v
-                for k, v in unit_env.items()
-                if k.startswith(("MLFLOW", "SPARK", "JUPYTER", "PYTHONDONTWRITE", "DO_NOT"))
-            }
-        )
+        keep.update({k: unit_env[k] for k in kernel_env_names() if k in unit_env})
         bin_dir = str(Path(sys.executable).parent)
         keep.update(
             {
@@ -280,10 +334,19 @@ class Jail:
         return keep
 
     def command(
-        self, argv: list[str], *, env: dict[str, str], log: Path | None = None
+        self,
+        argv: list[str],
+        *,
+        env: dict[str, str],
+        log: Path | None = None,
+        cwd: str | None = None,
+        stderr: Path | None = None,
     ) -> list[str]:
         """``argv`` wrapped so it runs in the sandbox: join the cgroups, cap file sizes,
-        enter the namespaces, drop to the sandbox uid."""
+        take a new session keyring, drop to the sandbox uid, enter the namespaces.
+
+        ``cwd`` defaults to the unit's HOME; ``log`` takes stdout and stderr, ``stderr``
+        stderr alone (both are opened outside the sandbox, by the grader)."""
         uid = str(self.limits.uid)
         bwrap = [
             "bwrap",
@@ -305,18 +368,19 @@ class Jail:
         ]  # fmt: skip
         for folder in (*self.writable, self.ipc):
             bwrap += [*_parents(folder), "--bind", str(folder), str(folder)]
-        bwrap += ["--chdir", str(self.home), "--clearenv"]
+        bwrap += ["--chdir", cwd or str(self.home), "--clearenv"]
         for key, value in sorted(env.items()):
             bwrap += ["--setenv", key, value]
-        setpriv = [
-            "setpriv", "--reuid", uid, "--regid", uid, "--clear-groups",
-            "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs",
-        ]  # fmt: skip
         joins = " ".join(f'echo $$ > "{path}" &&' for path in self.cgroup.procs_files())
         blocks = max(1, self.limits.file_size_limit // 512)  # ulimit -f counts 512-byte blocks
-        redirect = f' >>"{log}" 2>&1' if log else ""
+        redirect = f' >>"{log}" 2>&1' if log else (f' 2>>"{stderr}"' if stderr else "")
         script = f'{joins} ulimit -c 0 && ulimit -f {blocks} && exec "$@"{redirect}'
-        return ["/bin/sh", "-c", script, "sandbox", *bwrap, "--", *setpriv, "--", *argv]
+        keyring = [sys.executable, "-I", "-S", "-c", _NEW_KEYRING]
+        inner = _own_user_namespace(uid, cwd or str(self.home))
+        return [
+            "/bin/sh", "-c", script, "sandbox", *keyring, *bwrap, "--", *_drop_to(uid),
+            *inner, *argv,
+        ]  # fmt: skip
 
     def destroy(self) -> set[int]:
         """Kill all the unit's processes, remove its cgroups and socket folder."""
@@ -324,6 +388,36 @@ class Jail:
         self.cgroup.remove()
         shutil.rmtree(self.ipc, ignore_errors=True)
         return killed
+
+
+def unit_folder() -> Path:
+    """A new, empty folder for one unit's lab home, HOME and TMPDIR, under :data:`UNITS_ROOT`.
+
+    Its name is random (not the student's); the root is root's and not listable by others.
+    """
+    UNITS_ROOT.mkdir(parents=True, exist_ok=True)
+    os.chmod(UNITS_ROOT, 0o711)
+    folder = Path(tempfile.mkdtemp(prefix="unit-", dir=UNITS_ROOT))
+    os.chmod(folder, 0o755)
+    return folder
+
+
+def _drop_to(uid: str) -> list[str]:
+    """``setpriv`` to the sandbox uid: no groups, no capabilities, no new privileges."""
+    return [
+        "setpriv", "--reuid", uid, "--regid", uid, "--clear-groups",
+        "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--",
+    ]  # fmt: skip
+
+
+def _own_user_namespace(uid: str, cwd: str) -> list[str]:
+    """A second, unprivileged ``bwrap`` that only adds a user namespace mapping the sandbox
+    uid to itself: the unit gets a user keyring of its own (keyrings are per user namespace
+    since Linux 5.3), gone when it ends, and ``--disable-userns`` forbids making more."""
+    return [
+        "bwrap", "--unshare-user", "--disable-userns", "--uid", uid, "--gid", uid,
+        "--dev-bind", "/", "/", "--chdir", cwd, "--",
+    ]  # fmt: skip
 
 
 def _chown_tree(folder: Path, uid: int) -> None:

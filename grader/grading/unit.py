@@ -8,35 +8,47 @@ limit and reaps every process of the sandbox afterwards.
 
 With ``limits`` (untrusted work), the learner's kernel runs in a :class:`~.sandbox.Jail`:
 nbgrader stays outside with the gradebook and the source notebooks, the kernel sees only
-the unit's own folders. The outcome audit then runs, with nothing of the learner alive, in
-a fresh process in the same jail (as the sandbox uid, so a link the learner planted in the
-lab home can point nowhere the learner could not read).
+the unit's own folders, which live in a neutral folder while it runs (moved back beside the
+unit's results when it ends). The outcome audit then runs, with nothing of the learner
+alive, in a fresh process in the same jail (as the sandbox uid, so a link the learner
+planted in the lab home can point nowhere the learner could not read). Every point needs
+the audit's confirmation (:func:`~.outcomes.confirm`); the feedback never quotes a hidden
+test (:mod:`.hidden`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import selectors
 import shutil
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
+from grader.grading import hidden, outcomes, starting_states, tamper
 from grader.grading import results as r
-from grader.grading import starting_states, tamper
 from grader.grading.collect import collect, unscored
 from grader.grading.config import ASSIGNMENT, SandboxLimits
 from grader.grading.isolation import Sandbox, reap
 from grader.grading.outcomes import AUDIT_FILE, OUTCOMES
 from grader.grading.restore import write_restored
-from grader.grading.sandbox import Jail
+from grader.grading.sandbox import Jail, package_parent, unit_folder
 
 #: Seconds the outcome audit may take (it reads records; it starts no Spark).
 AUDIT_TIMEOUT = 300
+#: How the audit starts: isolated Python (no working folder, PYTHONPATH or user site on
+#: sys.path), importing the grader from the package folder the sandbox mounts read-only.
+AUDIT_CODE = (
+    "import sys; sys.path.insert(0, sys.argv[1]); "
+    "from grader.grading.outcomes import main; sys.exit(main(sys.argv[2:]))"
+)
 
 
 @dataclass(frozen=True)
@@ -77,9 +89,10 @@ def grade_unit(
     if not readable(unit.submitted):
         return unscored(source, r.UNREADABLE)
 
-    sandbox = Sandbox(work / unit.student / unit.notebook, unit.student)
-    if sandbox.root.exists():
-        shutil.rmtree(sandbox.root)
+    root_of_unit = work / unit.student / unit.notebook
+    if root_of_unit.exists():
+        shutil.rmtree(root_of_unit)
+    sandbox = Sandbox(root_of_unit, unit.student, None if limits is None else unit_folder())
     sandbox.create()
     if states is not None:
         starting_states.seed(sandbox.lab_home, states, unit.notebook, unit.student)
@@ -98,15 +111,28 @@ def grade_unit(
         else:
             jail.cgroup.kill()  # nothing of the learner may run while its records are read
             _log_usage(sandbox, jail)
-            if not timed_out and unit.notebook in OUTCOMES:  # 02, 03: nothing to audit
+            if not timed_out and unit.notebook in OUTCOMES:
                 _audit_in(jail, sandbox, root, unit.notebook)
     finally:
         if jail is not None:
             jail.destroy()
+        _keep_lab_home(sandbox)
     if timed_out:
         return unscored(source, r.TIMED_OUT)
     result = collect(root, unit.student, source)
-    return tamper.withhold(result, tamper.scan_notebook(unit.submitted))
+    result = outcomes.confirm(result, outcomes.read_audit(root))
+    findings = tamper.scan_notebook(unit.submitted)
+    result = tamper.withhold(result, findings)
+    return hidden.redact(result, source, tampered=bool(findings))
+
+
+def _keep_lab_home(sandbox: Sandbox) -> None:
+    """Move the unit's lab home from its neutral folder beside its results; drop the rest."""
+    if sandbox.live is None:
+        return
+    with contextlib.suppress(OSError):
+        shutil.move(str(sandbox.lab_home.root), str(sandbox.root / "lab-home"))
+    shutil.rmtree(sandbox.live, ignore_errors=True)
 
 
 def _jail(sandbox: Sandbox, limits: SandboxLimits) -> Jail:
@@ -117,7 +143,7 @@ def _jail(sandbox: Sandbox, limits: SandboxLimits) -> Jail:
         writable=[sandbox.lab_home.root, sandbox.home, sandbox.tmp],
         home=sandbox.home,
         tmp=sandbox.tmp,
-        private=sandbox.root / "private",
+        private=(sandbox.live or sandbox.root) / "private",
         limits=limits,
     )
 
@@ -126,6 +152,7 @@ def _run_child(
     sandbox: Sandbox, root: Path, unit: Unit, cell_timeout: int, limit: int, jail: Jail | None
 ) -> bool:
     """Run nbgrader in a child process group; True when it ran out of time."""
+    (sandbox.root / "private").mkdir(parents=True, exist_ok=True)
     command = [
         sys.executable, "-m", "grader.grading.autograde_unit",
         "--root", str(root), "--student", unit.student,
@@ -160,26 +187,63 @@ def _run_child(
 
 
 def _audit_in(jail: Jail, sandbox: Sandbox, root: Path, notebook: str) -> None:
-    """Check the unit's records in a fresh sandboxed process; write what it found.
+    """Check the unit's records in a fresh sandboxed process; write what it confirmed.
 
-    The audit's HOME is an empty folder and Python ignores user site-packages, so nothing
-    the learner left in their HOME runs in it. An audit that fails as a whole (records made
-    to hang or crash it) confirms nothing: every audited test of the notebook fails.
+    ``python -I`` from the read-only package, in ``/tmp`` (a tmpfs new to this process) as
+    working folder, HOME and TMPDIR: nothing the learner wrote is on its ``sys.path`` or in
+    its folders but the lab home it audits. Its output is read up to
+    :data:`~.outcomes.MAX_OUTPUT` and schema-checked; an audit that fails as a whole
+    (records made to hang or crash it, too much output, not its schema) confirms nothing.
     """
-    env = jail.env(sandbox.env()) | {"HOME": "/tmp", "PYTHONNOUSERSITE": "1"}
-    argv = [sys.executable, "-s", "-m", "grader.grading.outcomes", notebook]
-    command = jail.command(argv, env=env)
+    env = jail.env(sandbox.env()) | {"HOME": "/tmp", "TMPDIR": "/tmp", "MPLCONFIGDIR": "/tmp"}
+    env.pop("PYTHONPATH", None)
+    argv = [sys.executable, "-I", "-c", AUDIT_CODE, package_parent(), notebook]
+    log = sandbox.root / "private" / "audit.log"
+    command = jail.command(argv, env=env, cwd="/tmp", stderr=log)
+    started = time.monotonic()
     try:
-        done = subprocess.run(
-            command, capture_output=True, timeout=AUDIT_TIMEOUT, check=False, cwd="/"
-        )
-        found = json.loads(done.stdout.decode("utf-8", "replace").strip().splitlines()[-1])
-        if not isinstance(found, dict):
-            raise ValueError("not an object")
-    except (subprocess.TimeoutExpired, ValueError, IndexError) as exc:
-        why = f"the lab's records could not be checked ({type(exc).__name__})"
-        found = {test: {"passed": False, "report": why} for test in OUTCOMES.get(notebook, {})}
+        output = _run_capped(command, outcomes.MAX_OUTPUT, AUDIT_TIMEOUT)
+        found = outcomes.parse(output, notebook)
+    except subprocess.TimeoutExpired:
+        found = outcomes.unconfirmed(notebook, f"it took more than {AUDIT_TIMEOUT} s")
+    except ValueError as exc:  # JSONDecodeError included
+        found = outcomes.unconfirmed(notebook, f"its output was not a valid audit: {exc}")
     (root / AUDIT_FILE).write_text(json.dumps(found, indent=2), encoding="utf-8")
+    (sandbox.root / "audit-seconds.txt").write_text(f"{time.monotonic() - started:.2f}\n")
+
+
+def _run_capped(command: list[str], cap: int, timeout: float) -> bytes:
+    """Run ``command``; its stdout, or ValueError once it passes ``cap`` bytes (the process
+    is killed then, and never more than ``cap`` bytes are held)."""
+    proc = subprocess.Popen(
+        command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, start_new_session=True
+    )
+    chunks, size = [], 0
+    deadline = time.monotonic() + timeout
+    try:
+        with selectors.DefaultSelector() as selector:
+            selector.register(proc.stdout, selectors.EVENT_READ)
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise subprocess.TimeoutExpired(command, timeout)
+                if not selector.select(left):
+                    continue
+                chunk = os.read(proc.stdout.fileno(), 65536)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > cap:
+                    raise ValueError(f"it printed more than {cap} bytes")
+                chunks.append(chunk)
+        proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+    finally:
+        if proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        proc.stdout.close()
+    return b"".join(chunks)
 
 
 def _log_usage(sandbox: Sandbox, jail: Jail) -> None:
