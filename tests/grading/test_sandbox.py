@@ -188,3 +188,117 @@ def test_stale_cgroups_of_a_dead_grader_are_removed(tmp_path):
 
 def test_the_package_parent_holds_grader():
     assert (Path(sandbox.package_parent()) / "grader" / "__init__.py").exists()
+
+
+#: add_key and keyctl, per machine (the sandbox knows keyctl's; add_key is its neighbour).
+_ADD_KEY = {"x86_64": 248, "aarch64": 217}
+_KEYS = f"""
+import ctypes, os, platform, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+ADD, KEYCTL = {_ADD_KEY}[platform.machine()], {sandbox._KEYCTL}[platform.machine()]
+def add(ring, name):
+    return libc.syscall(ADD, b"user", name.encode(), b"secret", 6, ring)
+def found(ring, name):
+    return libc.syscall(KEYCTL, 10, ring, b"user", name.encode(), 0) > 0  # KEYCTL_SEARCH
+"""
+USER, SESSION = -4, -3
+
+
+def _other_jail(tmp_path, name="other"):
+    unit = tmp_path / name
+    return Jail.create(
+        f"{os.getpid()}.test.{tmp_path.name}.{name}",
+        writable=[unit / "home", unit / "tmp"],
+        home=unit / "home",
+        tmp=unit / "tmp",
+        private=unit / "private",
+        limits=SandboxLimits(),
+    )
+
+
+@pytest.mark.skipif(os.uname().machine not in _ADD_KEY, reason="syscall numbers of this machine")
+def test_units_have_keyrings_of_their_own(jail, tmp_path):
+    """A key one unit adds is not in the next unit, and no unit has the grader's keys."""
+    code = _KEYS + "print(add(USER, 'left-by-a'), add(SESSION, 'left-by-a-s'))\n"
+    done = run_in(jail, code.replace("USER", str(USER)).replace("SESSION", str(SESSION)))
+    assert done.returncode == 0, done.stderr
+    assert all(int(n) > 0 for n in done.stdout.split()), done.stdout  # the keys were added
+    other = _other_jail(tmp_path)
+    try:
+        probe = _KEYS + (
+            f"print(found({USER}, 'left-by-a'), found({SESSION}, 'left-by-a-s'), "
+            f"found({SESSION}, 'the-graders-key'), found({USER}, 'the-graders-key'))\n"
+        )
+        # The grader's process holds a key in its session keyring, then starts the unit.
+        grader_side = _KEYS + (
+            f"add({SESSION}, 'the-graders-key')\nos.execvp(sys.argv[1], sys.argv[1:])\n"
+        )
+        command = other.command([sys.executable, "-c", probe], env=other.env({}))
+        seen = subprocess.run(
+            [sys.executable, "-c", grader_side, *command],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        again = run_in(jail, probe)  # the same unit's sandbox, a later process
+    finally:
+        other.destroy()
+    assert seen.returncode == 0, seen.stderr
+    assert seen.stdout.split() == ["False"] * 4
+    assert again.stdout.split() == ["False"] * 4, "a key outlived its process's sandbox"
+
+
+def test_no_host_folder_and_no_host_path_is_visible(tmp_path):
+    """No /opt; the mount table names neither the output folder nor the instructor's."""
+    if os.environ.get("CI") != "true" and sandbox.problems():
+        pytest.skip("no sandbox here: " + "; ".join(sandbox.problems()))
+    live = sandbox.unit_folder()
+    made = Jail.create(
+        f"{os.getpid()}.test.{tmp_path.name}.neutral",
+        writable=[live / "lab-home", live / "home", live / "tmp"],
+        home=live / "home",
+        tmp=live / "tmp",
+        private=live / "private",
+        limits=SandboxLimits(),
+    )
+    try:
+        code = (
+            "import os\n"
+            "print(os.path.exists('/opt') and os.listdir('/opt'))\n"
+            "print(open('/proc/self/mountinfo').read())\n"
+        )
+        command = made.command([sys.executable, "-c", code], env=made.env({}))
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    finally:
+        made.destroy()
+        import shutil
+
+        shutil.rmtree(live, ignore_errors=True)
+    assert done.returncode == 0, done.stderr
+    first, mounts = done.stdout.split("\n", 1)
+    assert first in ("False", "[]") or "/opt" not in mounts.split()
+    assert str(tmp_path) not in mounts and str(live.parent) in mounts
+    assert " /opt " not in mounts
+
+
+def test_the_kernels_environment_is_an_allow_list(tmp_path):
+    """The instructor's tokens never pass, whatever their prefix; the lab's settings do."""
+    made = Jail(
+        writable=(), home=tmp_path / "h", tmp=tmp_path / "t", ipc=tmp_path / "i",
+        etc=tmp_path / "e", cgroup=sandbox.Cgroup("none"), limits=SandboxLimits(),
+    )  # fmt: skip
+    unit = {
+        "MLFLOW_TRACKING_TOKEN": SECRET,
+        "JUPYTERHUB_API_TOKEN": SECRET,
+        "SPARK_AUTH_SECRET": SECRET,
+        "DATABRICKS_TOKEN": SECRET,
+        "MLFLOW_LAB_HOME": str(tmp_path / "lab-home"),
+        "MLFLOW_LAB_USER": "alice",
+        "MLFLOW_LAB_SPARK_MEMORY": "2g",
+        "SPARK_LOCAL_DIRS": str(tmp_path / "spark"),
+    }
+    env = made.env(unit)
+    assert SECRET not in env.values()
+    assert env["MLFLOW_LAB_HOME"] == unit["MLFLOW_LAB_HOME"] and env["MLFLOW_LAB_USER"] == "alice"
+    assert env["MLFLOW_LAB_SPARK_MEMORY"] == "2g" and env["SPARK_LOCAL_DIRS"]
+    assert set(env) <= {*sandbox.PASSED_ENV, *sandbox.kernel_env_names(), "HOME", "TMPDIR",
+                        "USER", "LOGNAME", "PATH", "PYTHONPATH", "MPLCONFIGDIR"}  # fmt: skip
