@@ -52,6 +52,7 @@ MACHINERY = {
     "display_pub", "display_formatter", "displayhook", "excepthook", "run_cell",
     "register_magic_function", "__builtins__", "__globals__", "__subclasses__", "f_globals",
     "f_locals", "f_back", "tb_frame", "gi_frame", "modules", "meta_path", "path_hooks",
+    "get_ipython",
 }  # fmt: skip
 #: Magics a learner may use (IPython turns ``%name`` into ``run_line_magic('name', ...)``);
 #: any other (``%run``, ``%load_ext``, ``%config``...) can run code the scan cannot read.

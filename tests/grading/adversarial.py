@@ -22,7 +22,8 @@ from pathlib import Path
 
 import nbformat
 
-from tests.grading.make_submissions import learner_notebook, write_student
+from grader.grading.outcomes import OUTCOMES
+from tests.grading.make_submissions import STEPS, learner_notebook, write_student
 
 STEP = "01_provision"
 CONNECT = "w = lab.workspace_client()\nme = w.current_user.me()\n"
@@ -176,6 +177,86 @@ with mlflow.start_run():  # a run that looks right, but no model was ever traine
 """
 
 
+#: The zero-work attack: replace the outcome audit with one that confirms nothing and
+#: refutes nothing (``~/grader/grading/outcomes.py``, first on ``sys.path`` of a ``python
+#: -m`` started in HOME), then turn every later cell, the test cells too, into ``pass``.
+PLANTED_AUDIT = """
+import pathlib
+home = pathlib.Path.home()
+for folder in (home / "grader", home / "grader" / "grading"):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "__init__.py").write_text("")
+(home / "grader" / "grading" / "outcomes.py").write_text("print('{}')\\n")
+(home / "grader" / "grading" / "__main__.py").write_text("print('{}')\\n")
+"""
+EVERYTHING_PASSES = (
+    PLANTED_AUDIT
+    + """
+get_ipython().input_transformers_post.append(lambda lines: ["pass\\n"])
+"""
+)
+#: The same, written so that no static reading finds it (the audit must still give 0).
+EVERYTHING_PASSES_UNSEEN = (
+    PLANTED_AUDIT
+    + """
+import IPython
+shell = getattr(IPython, "get_" + "ipython")()
+getattr(shell, "input_" + "transformers_post").append(lambda lines: ["pass\\n"])
+"""
+)
+#: A test cell rewritten into a "failed check" that quotes the cell: hidden tests included.
+QUOTES_TESTS = """
+import IPython
+shell = getattr(IPython, "get_" + "ipython")()
+def quote(lines):
+    source = "".join(lines)
+    if "lab.check" not in source:
+        return lines
+    return [f"raise type('SelfCheckFailed', (Exception,), {{}})({source!r})\\n"]
+getattr(shell, "input_" + "transformers_post").append(quote)
+"""
+#: Replaces the check next to a shell line (which plain Python cannot parse).
+BANG_AND_REPLACE = "!true\nlab.check = lambda name: None\n"
+#: The instructor's environment and keyring, looked for from inside.
+LOOKS_FOR_SECRETS = """
+import ctypes, os, platform
+print("environment:", dict(os.environ))
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+nr = {"x86_64": 250, "aarch64": 219}.get(platform.machine())
+for ring in (-3, -4):  # session, user
+    key = libc.syscall(nr, 10, ring, b"user", b"grader-session-key", 0)
+    if key > 0:
+        buf = ctypes.create_string_buffer(256)
+        size = libc.syscall(nr, 11, key, buf, 256)
+        print("found the grader's key:", buf.raw[:max(size, 0)].decode())
+add = {"x86_64": 248, "aarch64": 217}.get(platform.machine())
+libc.syscall(add, b"user", b"left-for-the-next-unit", b"from keyring-a", 14, -4)
+print("mounts:", open("/proc/self/mountinfo").read())
+print("opt:", os.path.exists("/opt") and os.listdir("/opt"))
+"""
+FINDS_LEFT_KEY = """
+import ctypes, platform
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+nr = {"x86_64": 250, "aarch64": 219}.get(platform.machine())
+for ring in (-3, -4):
+    if libc.syscall(nr, 10, ring, b"user", b"left-for-the-next-unit", 0) > 0:
+        print("found a key of another unit")
+"""
+
+
+def _with_first_cell(step: str, source: str, *, solved: bool = False):
+    """The learner notebook of ``step`` (untouched unless ``solved``) with one cell on top."""
+    nb = learner_notebook(step, solved=solved)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(source))
+    return nb
+
+
+def _zeros(*steps: str) -> dict[str, dict[str, float]]:
+    return {step: dict.fromkeys(OUTCOMES[step], 0.0) for step in steps}
+
+
 def _zip(members: dict[str, bytes], *, compress=zipfile.ZIP_DEFLATED) -> bytes:
     import io
 
@@ -283,6 +364,25 @@ def cases(t: Targets) -> list[Case]:
         Case("fault-links-out", "links out of its folder instead of files",
              links={"mlflow_lab/01_provision.ipynb": t.canary, "mlflow_lab/more": t.solutions},
              reasons={STEP: "missing"}),
+        Case("zero-work", "plants an audit that confirms nothing and makes every cell pass, "
+             "unseen by the scan, in all seven untouched notebooks",
+             {s: _with_first_cell(s, EVERYTHING_PASSES_UNSEEN) for s in STEPS}, _zeros(*STEPS),
+             dict.fromkeys(STEPS, "not confirmed by the lab's records")),
+        Case("zero-work-seen", "the same, with IPython's transformer list named plainly",
+             {STEP: _with_first_cell(STEP, EVERYTHING_PASSES)}, _zeros(STEP),
+             {STEP: ("not confirmed by the lab's records", "tampering with the grader")}),
+        Case("ipython-bang", "replaces lab.check next to a shell line, and makes no cluster",
+             {"02_cluster": _with_first_cell("02_cluster", BANG_AND_REPLACE)},
+             _zeros("02_cluster"), {"02_cluster": "tampering with the grader: replaces lab.check"}),
+        Case("hidden-quoted", "turns test cells into failed checks that quote the cell's "
+             "source, hidden tests included", {"05_function": _with_first_cell(
+                 "05_function", QUOTES_TESTS)}, _zeros("05_function"),
+             {"05_function": ("not confirmed", "tampering", "check failed")}),
+        Case("keyring-a", "reads the instructor's environment, keyring and mount table, and "
+             "leaves a key for the next unit", {STEP: _notebook(CONNECT + LOOKS_FOR_SECRETS)},
+             full),
+        Case("keyring-b", "looks for the key another unit left",
+             {STEP: _notebook(CONNECT + FINDS_LEFT_KEY)}, full),
     ]  # fmt: skip
 
 

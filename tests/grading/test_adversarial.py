@@ -99,6 +99,56 @@ def test_the_snoop_saw_nothing_outside(graded_class):
         graded_class.host_listener.accept()  # nobody connected to the host's port
 
 
+def _outputs(graded_class, student: str, step: str) -> str:
+    """The text of every output of ``student``'s autograded ``step`` (the instructor's copy)."""
+    notebook = graded_class.out / "nbgrader" / "autograded" / student / "mlflow_lab"
+    cells = nbformat.read(notebook / f"{step}.ipynb", as_version=4).cells
+    return "".join(
+        o.get("text", "") + o.get("evalue", "") for c in cells for o in c.get("outputs", [])
+    )
+
+
+def _learners_view(graded_class, student: str) -> str:
+    """Everything the grader wrote about ``student`` outside the nbgrader folder (feedback,
+    results, reports)."""
+    texts = []
+    for path in graded_class.out.rglob("*"):
+        if "nbgrader" in path.parts or "work" in path.parts or not path.is_file():
+            continue
+        if student in path.parts or student in path.name or path.suffix in (".csv", ".md"):
+            texts.append(path.read_text(encoding="utf-8", errors="replace"))
+    return "\n".join(texts)
+
+
+def test_zero_work_earns_zero_whatever_the_kernel_said(graded_class):
+    """Every cell passed in the kernel, the audit was replaced in HOME: nothing confirms."""
+    row = next(r for r in read_csv(graded_class.out / "grades.csv") if r["student"] == "zero-work")
+    assert float(row["total"]) == 0, row
+    folder = graded_class.out / "nbgrader" / "autograded" / "zero-work" / "mlflow_lab"
+    for step in ("01_provision", "07_cleanup"):
+        cells = nbformat.read(folder / f"{step}.ipynb", as_version=4).cells
+        errors = [o for c in cells for o in c.get("outputs", []) if o["output_type"] == "error"]
+        assert errors == [], errors  # in the kernel, every test cell passed
+
+
+def test_the_instructors_secrets_keys_and_paths_stay_outside(graded_class):
+    seen = _outputs(graded_class, "keyring-a", STEP)
+    assert "environment:" in seen and "mounts:" in seen  # the case really looked
+    assert "found the grader's key" not in seen
+    mounts = seen.split("mounts:", 1)[1].split("opt:", 1)[0]
+    assert str(graded_class.out) not in mounts and str(graded_class.out.parent) not in mounts
+    assert " /opt " not in mounts and "opt: False" in seen
+    assert "found a key of another unit" not in _outputs(graded_class, "keyring-b", STEP)
+
+
+def test_a_hidden_test_quoted_by_the_learners_kernel_stays_hidden(graded_class):
+    kernel = _outputs(graded_class, "hidden-quoted", "05_function")
+    assert "function.hidden_call" in kernel  # the attack worked inside the kernel
+    view = _learners_view(graded_class, "hidden-quoted")
+    assert "hidden-quoted" in view and "function.hidden_call" not in view
+    assert "HIDDEN TESTS" not in view
+
+
 def test_the_gradebook_and_reports_were_written_by_the_grader_only(graded_class):
     from nbgrader.api import Gradebook
 
