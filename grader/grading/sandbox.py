@@ -13,7 +13,7 @@ everything the kernel starts: Spark's JVM, ``mlflow models serve``, a fork bomb)
   even a file that is mounted in by mistake is only as readable as it is to "other";
 - with a session keyring of its own and, in its own user namespace, a user keyring of its
   own: a key one unit adds is gone when the unit ends, and no unit sees the grader's keys;
-- with an environment built from an allow-list (:data:`KERNEL_ENV`), never by prefix;
+- with an environment built from an allow-list (:func:`kernel_env_names`), never by prefix;
 - in a memory and a pids cgroup of its own, with an ``ulimit`` on file size: a memory or
   fork bomb ends in that cgroup, never in another unit or in the grader.
 
