@@ -217,7 +217,8 @@ getattr(shell, "input_" + "transformers_post").append(quote)
 """
 #: Replaces the check next to a shell line (which plain Python cannot parse).
 BANG_AND_REPLACE = "!true\nlab.check = lambda name: None\n"
-#: The instructor's environment and keyring, looked for from inside.
+#: The instructor's environment and keyring, looked for from inside (in a child process of
+#: the kernel, which shares its keyrings: the scan would rightly flag ctypes in a cell).
 LOOKS_FOR_SECRETS = """
 import ctypes, os, platform
 print("environment:", dict(os.environ))
@@ -246,11 +247,22 @@ for ring in (-3, -4):
 """
 
 
-def _with_first_cell(step: str, source: str, *, solved: bool = False):
-    """The learner notebook of ``step`` (untouched unless ``solved``) with one cell on top."""
-    nb = learner_notebook(step, solved=solved)
-    nb.cells.insert(0, nbformat.v4.new_code_cell(source))
+def _with_first_cell(step: str, source: str, *, after: str | None = None):
+    """The untouched learner notebook of ``step`` with one cell more: on top, or after the
+    cell ``after``."""
+    nb = learner_notebook(step, solved=False)
+    at = 0 if after is None else next(i for i, c in enumerate(nb.cells) if c.id == after) + 1
+    nb.cells.insert(at, nbformat.v4.new_code_cell(source))
     return nb
+
+
+def _in_a_child(code: str) -> str:
+    """A cell that runs ``code`` in a child process of the kernel and prints what it said."""
+    return (
+        "import subprocess, sys\n"
+        f"print(subprocess.run([sys.executable, '-c', {code!r}], capture_output=True, "
+        "text=True).stdout)\n"
+    )
 
 
 def _zeros(*steps: str) -> dict[str, dict[str, float]]:
@@ -372,17 +384,17 @@ def cases(t: Targets) -> list[Case]:
              {STEP: _with_first_cell(STEP, EVERYTHING_PASSES)}, _zeros(STEP),
              {STEP: ("not confirmed by the lab's records", "tampering with the grader")}),
         Case("ipython-bang", "replaces lab.check next to a shell line, and makes no cluster",
-             {"02_cluster": _with_first_cell("02_cluster", BANG_AND_REPLACE)},
+             {"02_cluster": _with_first_cell("02_cluster", BANG_AND_REPLACE, after="setup")},
              _zeros("02_cluster"), {"02_cluster": "tampering with the grader: replaces lab.check"}),
         Case("hidden-quoted", "turns test cells into failed checks that quote the cell's "
              "source, hidden tests included", {"05_function": _with_first_cell(
                  "05_function", QUOTES_TESTS)}, _zeros("05_function"),
              {"05_function": ("not confirmed", "tampering", "check failed")}),
         Case("keyring-a", "reads the instructor's environment, keyring and mount table, and "
-             "leaves a key for the next unit", {STEP: _notebook(CONNECT + LOOKS_FOR_SECRETS)},
+             "leaves a key for the next unit", {STEP: _notebook(CONNECT + _in_a_child(LOOKS_FOR_SECRETS))},
              full),
         Case("keyring-b", "looks for the key another unit left",
-             {STEP: _notebook(CONNECT + FINDS_LEFT_KEY)}, full),
+             {STEP: _notebook(CONNECT + _in_a_child(FINDS_LEFT_KEY))}, full),
     ]  # fmt: skip
 
 
