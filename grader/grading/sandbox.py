@@ -180,7 +180,10 @@ def problems() -> tuple[str, ...]:
             found.append(
                 "bwrap cannot create namespaces here "
                 f"({trial.stderr.strip() or trial.returncode}): on a container host allow "
-                "them (e.g. docker --privileged or --security-opt seccomp=unconfined)."
+                "them (e.g. docker --privileged or --security-opt seccomp=unconfined); the "
+                "sandbox uid must be allowed a user namespace of its own (sysctl "
+                "user.max_user_namespaces > 0, and kernel.unprivileged_userns_clone=1 or "
+                "kernel.apparmor_restrict_unprivileged_userns=0 where those exist)."
             )
     return tuple(found)
 
