@@ -202,7 +202,7 @@ def evil_zip(path: Path, kind: str, canary: Path, monkeypatch: pytest.MonkeyPatc
             for i in range(60):  # each tiny: a bomb by count, not by size
                 zf.writestr(f"submission/empty{i}.txt", b"")
         elif kind == "archive too large":
-            monkeypatch.setattr(submissions, "MAX_ARCHIVE_BYTES", 2 * SMALL_LIMIT)
+            monkeypatch.setattr(submissions, "MAX_HAND_IN_BYTES", 2 * SMALL_LIMIT)
             for i in range(3):  # each member under the member limit, together over the total
                 zf.writestr(f"submission/part{i}.bin", b"\0" * SMALL_LIMIT)
         else:
