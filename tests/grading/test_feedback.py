@@ -259,3 +259,14 @@ def test_write_all_feedback_returns_one_page_per_student_in_order(tmp_path):
     paths = write_all_feedback([troubled(), full_marks()], tmp_path)
     assert paths == [tmp_path / "alice.html", tmp_path / "bob.smith@example-1.html"]
     assert all(isinstance(p, Path) and p.is_file() for p in paths)
+
+
+def test_hostile_text_makes_a_valid_page_that_shows_it_inert(tmp_path):
+    hostile = "\ud800\x00\x1b[31m" + SCRIPT + "\u202e"
+    result = StudentResult(
+        "alice", [NotebookResult(hostile, [cell(hostile, 0, 1, hostile, hostile)], hostile)]
+    )
+    (page,) = write_all_feedback([result], tmp_path)
+    text = page.read_bytes().decode("utf-8")
+    assert SCRIPT not in text and escape(SCRIPT) in text
+    assert "\ufffd" in text and not any(ch in text for ch in "\x00\x1b\u202e")
