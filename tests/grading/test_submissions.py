@@ -338,7 +338,7 @@ def test_names_differing_only_in_case_are_both_graded_with_why(tmp_path):
         assert "alice and ALICE have the same name ignoring case" in problem
         assert "ALICE as 'ALICE-3'" in problem and "alice as 'alice'" in problem
     assert found["Alice-2"].problems == []
-    assert found["ALICE-3"].notebooks["01_provision"].parent.name == "ALICE"
+    assert found["ALICE-3"].notebooks["01_provision"].parent.parent.name == "ALICE"
 
 
 def test_a_folder_and_a_zip_of_one_name_are_both_graded(tmp_path):
