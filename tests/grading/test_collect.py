@@ -317,3 +317,18 @@ def test_collect_without_a_gradebook_entry_is_a_dead_kernel(tmp_path, monkeypatc
 
     assert result.reason == r.KERNEL_DIED
     assert [t.points for t in result.tests] == [0.0, 0.0]
+
+
+def test_a_notebook_past_an_output_cap_scores_nothing_with_why(tmp_path, monkeypatch):
+    from grader.grading.preprocessors.survive_dead_kernel import OUTPUT_TOO_LARGE
+
+    marker = error(OUTPUT_TOO_LARGE, "this notebook's kernel sent an error output of 9 bytes", [])
+    outputs = {"check_cluster_spec": [marker]}
+    grades = {"check_cluster_spec": (3.0, 3.0), "check_cluster_running": (2.0, 2.0)}
+
+    with autograded(tmp_path, monkeypatch, "02_cluster", outputs, grades) as root:
+        result = collect(root, "alice", SOLUTIONS / "02_cluster.ipynb")
+
+    assert result.score == 0 and result.max_score == 5.0
+    assert result.reason == "too large: this notebook's kernel sent an error output of 9 bytes"
+    assert all(t.reason == result.reason for t in result.tests)

@@ -378,7 +378,10 @@ def test_the_report_command_says_what_was_wrong_and_succeeds(tmp_path):
     [
         ("{", "could not be read"),
         ('{"notebook": "01_provision"}', "no list of tests"),
-        ('{"notebook": "01_provision", "tests": [{"test_id": 1, "passed": false}]}', "'test_id' is not text"),
+        (
+            '{"notebook": "01_provision", "tests": [{"test_id": 1, "passed": false}]}',
+            "'test_id' is not text",
+        ),
         (
             '{"notebook": "01_provision", "tests": [{"test_id": "a", "passed": true,'
             ' "points": NaN, "max_points": 1}]}',
