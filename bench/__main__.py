@@ -15,11 +15,11 @@ from pathlib import Path
 import click
 import psutil
 
-from bench import course_run, endpoint_run, grading_run
+from bench import course_run, endpoint_run, grading_run, memory_run
 from bench.measure import Figure
 from bench.report import Comparison, markdown, targets
 
-PARTS = ("course", "grading", "endpoint")
+PARTS = ("course", "grading", "endpoint", "memory")
 
 
 @click.command()
@@ -93,6 +93,20 @@ def main(reps: int, out: Path, only: tuple[str, ...], queries: int) -> None:
             r["identical_predictions"] for r in runs[True] + runs[False]
         )
         facts["endpoint_test_rows"] = runs[True][0]["test_rows"]
+
+    if "memory" in parts:
+        baseline_class, hostile_class = memory_run.build_classes(out / "memory-class")
+        ours_m, base_m = (
+            Figure("grader's peak memory, a 150 MB error in the class", "MB"),
+            Figure("", "MB"),
+        )
+        for rep in range(reps):
+            click.echo(f"memory {rep + 1}/{reps}: a correct class, then with a 150 MB error")
+            b = memory_run.grade(baseline_class, out / "memory-baseline")
+            o = memory_run.grade(hostile_class, out / "memory-ours")
+            base_m.values.append(b.peak_rss_mb), ours_m.values.append(o.peak_rss_mb)
+        comparisons.append(Comparison(ours_m, base_m))
+        facts["huge_error_reason"] = memory_run.reason_of(out / "memory-ours", "huge")
 
     machine = {
         "cores": os.cpu_count(),

@@ -13,7 +13,7 @@ import statistics
 import subprocess
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,14 +47,23 @@ class Figure:
         return {"name": self.name, "unit": self.unit, "median": self.median, "values": self.values}
 
 
-def tree_rss(root: psutil.Process) -> int:
-    """Resident bytes of ``root`` and all its descendants (processes that vanish count 0)."""
+def tree_rss(root: psutil.Process, skip: Callable[[psutil.Process], bool] | None = None) -> int:
+    """Resident bytes of ``root`` and all its descendants (processes that vanish count 0),
+    leaving out every process ``skip`` is true of, with its own descendants."""
     total = 0
     try:
         processes = [root, *root.children(recursive=True)]
     except psutil.Error:
         return 0
+    skipped: set[int] = set()
+    if skip is not None:
+        for process in processes:
+            with contextlib.suppress(psutil.Error):
+                if process.pid not in skipped and skip(process):
+                    skipped |= {process.pid, *(c.pid for c in process.children(recursive=True))}
     for process in processes:
+        if process.pid in skipped:
+            continue
         with contextlib.suppress(psutil.Error):
             total += process.memory_info().rss
     return total
@@ -63,8 +72,9 @@ def tree_rss(root: psutil.Process) -> int:
 class PeakMemory:
     """Samples a process tree's resident memory in a thread until stopped; keeps the peak."""
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int, skip: Callable[[psutil.Process], bool] | None = None) -> None:
         self._root = psutil.Process(pid)
+        self._skip = skip
         self._stop = threading.Event()
         self.peak = 0
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -79,7 +89,7 @@ class PeakMemory:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, tree_rss(self._root))
+            self.peak = max(self.peak, tree_rss(self._root, self._skip))
             self._stop.wait(SAMPLE_EVERY)
 
 
@@ -89,9 +99,11 @@ def run_measured(
     env: dict[str, str] | None = None,
     cwd: Path | None = None,
     log: Path | None = None,
+    skip: Callable[[psutil.Process], bool] | None = None,
 ) -> Sample:
-    """Run ``command`` to the end; its time and peak tree memory. A failure raises with the
-    tail of its output, since a benchmark of a broken run would measure nothing."""
+    """Run ``command`` to the end; its time and peak tree memory (without the processes
+    ``skip`` is true of). A failure raises with the tail of its output, since a benchmark of
+    a broken run would measure nothing."""
     log = log or Path(os.devnull)
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
@@ -100,7 +112,7 @@ def run_measured(
             list(command), env={**os.environ, **(env or {})}, cwd=cwd,
             stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
-        with PeakMemory(process.pid) as memory:
+        with PeakMemory(process.pid, skip) as memory:
             code = process.wait()
         seconds = time.monotonic() - started
     if code != 0:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from grader.config import LANGUAGES
@@ -133,6 +134,7 @@ def autograde(
 
     from grader.grading import autograde as batch_grading
     from grader.grading.config import CELL_TIMEOUT, NOTEBOOK_TIMEOUT, SandboxLimits
+    from grader.grading.safe_text import printable
 
     limits = SandboxLimits()
     if memory_limit:
@@ -152,7 +154,7 @@ def autograde(
             state = (
                 "skipped (already graded)" if skipped else f"{result.score:g}/{result.max_score:g}"
             )
-            why = f" — {result.reason}" if result.reason else ""
+            why = f" — {escape(printable(result.reason, one_line=True))}" if result.reason else ""
             console.print(f"  {unit.student} / {unit.notebook}: {state}{why}")
 
         try:
@@ -177,10 +179,12 @@ def autograde(
         table.add_column(column)
     for student in batch.students:
         reasons = "; ".join(f"{n.notebook}: {n.reason}" for n in student.notebooks if n.reason)
+        reasons = escape(printable(reasons, one_line=True))
         table.add_row(student.student, f"{student.total:g}", f"{student.max_score:g}", reasons)
     console.print(table)
     for student, problems in batch.problems.items():
-        console.print(f"[yellow]{student}[/]: {'; '.join(problems)}")
+        console.print(f"[yellow]{student}[/]: {escape(printable('; '.join(problems)))}")
+    _print_batch_notes(batch)
     console.print(f"grades.csv, tests.csv, summary/ and feedback/ are in {batch.out}")
 
 
@@ -188,20 +192,32 @@ def autograde(
 @click.option("--out", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True)
 def report(out: Path) -> None:
     """Rewrite grades.csv, tests.csv, the summary and feedback from a graded batch."""
-    from grader.grading.autograde import Batch, write_reports
-    from grader.grading.results import NotebookResult, StudentResult
-    from grader.lab.steps import STEPS
+    from grader.grading.autograde import report as rewrite_reports
 
-    students = []
-    for folder in sorted((out / "results").iterdir()):
-        notebooks = [
-            NotebookResult.load(folder / f"{step}.json")
-            for step in STEPS
-            if (folder / f"{step}.json").exists()
-        ]
-        students.append(StudentResult(student=folder.name, notebooks=notebooks))
-    for path in write_reports(Batch(out=out.resolve(), students=students)):
-        console.print(f"[green]✓[/] {path}")
+    try:
+        batch = rewrite_reports(out=out.resolve())
+    except FileNotFoundError as exc:
+        console.print(f"[red]✗ No reports written.[/]\n{escape(str(exc))}")
+        sys.exit(1)
+    for student in batch.students:
+        for notebook in student.notebooks:
+            if notebook.reason.startswith("grading error"):
+                console.print(
+                    f"  {student.student} / {notebook.notebook}: {escape(notebook.reason)}"
+                )
+    _print_batch_notes(batch)
+    console.print(f"grades.csv, tests.csv, summary/ and feedback/ are in {batch.out}")
+
+
+def _print_batch_notes(batch) -> None:
+    """What was not graded and what could not be written: the instructor must see both."""
+    from grader.grading.safe_text import printable
+
+    if batch.ignored:
+        names = ", ".join(printable(n, one_line=True) for n in batch.ignored)
+        console.print(f"[yellow]Not graded (not a student's folder or .zip):[/] {escape(names)}")
+    for error in batch.errors:
+        console.print(f"[red]✗[/] {escape(printable(error, one_line=True))}")
 
 
 @main.command()

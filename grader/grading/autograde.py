@@ -4,10 +4,15 @@ parallel, record the gradebook, write reports and feedback.
 Resumable: each unit's result is a file written whole at the end of the unit; a second run
 skips units that have one (``force`` regrades), so a batch killed halfway finishes without
 regrading anyone or losing a grade.
+
+Nothing one student hands in stops the class: a unit the grader fails on, or whose result
+cannot be read back, is that unit's error (0 points, the error as its reason); a report or
+page that cannot be written is listed in :attr:`Batch.errors` and every other is written.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -17,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.grading import gradebook, results, sandbox, starting_states, submissions
-from grader.grading.collect import grade_cells
+from grader.grading.collect import grade_cells, unscored
 from grader.grading.config import ASSIGNMENT, CELL_TIMEOUT, NOTEBOOK_TIMEOUT, SandboxLimits
 from grader.grading.isolation import kill_processes_of
 from grader.grading.release import generate_assignment
@@ -36,6 +41,10 @@ class Batch:
     skipped: int = 0
     seconds: float = 0.0
     problems: dict[str, list[str]] = field(default_factory=dict)
+    #: What lies beside the hand-ins and was not graded (a README, a stray file).
+    ignored: list[str] = field(default_factory=list)
+    #: Reports, pages or the gradebook that could not be written, one line each.
+    errors: list[str] = field(default_factory=list)
 
     @property
     def course_root(self) -> Path:
@@ -48,6 +57,26 @@ def default_workers() -> int:
 
 def result_path(out: Path, student: str, notebook: str) -> Path:
     return out / "results" / student / f"{notebook}.json"
+
+
+#: What discovery found about the class as a whole, kept so ``grader report`` can say it too.
+HAND_INS_FILE = "hand-ins.json"
+
+
+def _save_hand_ins(out: Path, batch: Batch) -> None:
+    path = out / "results" / HAND_INS_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"problems": batch.problems, "ignored": batch.ignored}, indent=2))
+
+
+def _load_hand_ins(out: Path) -> tuple[dict[str, list[str]], list[str]]:
+    """(problems by student, ignored names) as the grading run saved them; none if unreadable."""
+    try:
+        raw = json.loads((out / "results" / HAND_INS_FILE).read_text(encoding="utf-8"))
+        problems = {str(k): [str(p) for p in v] for k, v in raw["problems"].items()}
+        return problems, [str(name) for name in raw["ignored"]]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}, []
 
 
 def prepare(out: Path, solutions: Path) -> Path:
@@ -92,13 +121,21 @@ def autograde(
     course_root = prepare(out, solutions)
     subs = submissions.discover(submissions_dir, out / "incoming")
     batch.problems = {s.student: s.problems for s in subs if s.problems}
+    batch.ignored = submissions.not_hand_ins(submissions_dir)
+    _save_hand_ins(out, batch)
     _lay_out(course_root, subs)
+    refused = {(s.student, step): why for s in subs for step, why in s.refused.items()}
 
     todo, done = [], {}
     for unit in units_of(subs):
         path = result_path(out, unit.student, unit.notebook)
-        if path.exists() and not force:
-            done[unit] = results.NotebookResult.load(path)
+        if (unit.student, unit.notebook) in refused:  # past a size cap: nothing to run
+            source = course_root / "source" / ASSIGNMENT / f"{unit.notebook}.ipynb"
+            done[unit] = unscored(source, refused[unit.student, unit.notebook])
+            done[unit].save(path)
+            on_unit(unit, done[unit], False)
+        elif path.exists() and not force:
+            done[unit] = results.load_or_error(path, unit.notebook)
             batch.skipped += 1
             on_unit(unit, done[unit], True)
         else:
@@ -126,16 +163,26 @@ def autograde(
         futures = {pool.submit(run, unit): unit for unit in todo}
         for future in as_completed(futures):
             unit = futures[future]
-            done[unit] = future.result()
+            try:
+                done[unit] = future.result()
+            except Exception as exc:  # the grader failed on this unit: its error, not the class's
+                done[unit] = results.NotebookResult.failed(unit.notebook, _why(exc))
             batch.graded += 1
             on_unit(unit, done[unit], False)
     maker.shutdown()
 
     batch.students = _assemble(subs, done)
-    gradebook.record(course_root, batch.students, out / "work")
+    try:
+        gradebook.record(course_root, batch.students, out / "work")
+    except Exception as exc:  # the reports below hold every score all the same
+        batch.errors.append(f"the nbgrader gradebook could not be written: {_why(exc)}")
     write_reports(batch, solutions)
     batch.seconds = time.monotonic() - started
     return batch
+
+
+def _why(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _needs_state(unit: Unit) -> bool:
@@ -166,7 +213,11 @@ def _assemble(subs, done) -> list[results.StudentResult]:
     students = []
     for sub in subs:
         notebooks = [done[u] for u in units_of([sub])]
-        students.append(results.StudentResult(student=sub.student, notebooks=notebooks))
+        students.append(
+            results.StudentResult(
+                student=sub.student, notebooks=notebooks, problems=list(sub.problems)
+            )
+        )
     return students
 
 
@@ -176,20 +227,65 @@ def max_points(solutions: Path | None = None) -> dict[str, float]:
 
 
 def write_reports(batch: Batch, solutions: Path | None = None) -> list[Path]:
-    """grades.csv, tests.csv, the class summary and each student's feedback."""
+    """grades.csv, tests.csv, each student's feedback and the class summary.
+
+    Each is written on its own: one that fails is listed in ``batch.errors`` and the others
+    are still written (the summary, last, lists the errors too)."""
     from grader.grading import feedback, reports
 
     maxima = max_points(solutions)
-    written = [
-        reports.write_grades_csv(
-            batch.students, batch.out / "grades.csv", max_points_by_notebook=maxima
+    steps = [
+        lambda: [
+            reports.write_grades_csv(
+                batch.students, batch.out / "grades.csv", max_points_by_notebook=maxima
+            )
+        ],
+        lambda: [reports.write_tests_csv(batch.students, batch.out / "tests.csv")],
+        lambda: feedback.write_all_feedback(
+            batch.students,
+            batch.out / "feedback",
+            max_points_by_notebook=maxima,
+            errors=batch.errors,
         ),
-        reports.write_tests_csv(batch.students, batch.out / "tests.csv"),
+        lambda: reports.write_summary(
+            batch.students,
+            batch.out / "summary",
+            max_points_by_notebook=maxima,
+            ignored=batch.ignored,
+            errors=batch.errors,
+        ),
     ]
-    written += reports.write_summary(
-        batch.students, batch.out / "summary", max_points_by_notebook=maxima
-    )
-    written += feedback.write_all_feedback(
-        batch.students, batch.out / "feedback", max_points_by_notebook=maxima
-    )
+    written: list[Path] = []
+    for step in steps:
+        try:
+            written += step()
+        except Exception as exc:  # one report that fails never stops the others
+            batch.errors.append(f"a report could not be written: {_why(exc)}")
     return written
+
+
+def report(*, out: Path, solutions: Path | None = None) -> Batch:
+    """Rewrite the reports of the batch graded into ``out`` from its saved results, with no
+    grading. A result file that cannot be read is that unit's error (0 points, and why)."""
+    from grader.lab.steps import STEPS
+
+    if not (out / "results").is_dir():
+        raise FileNotFoundError(f"{out} holds no graded batch (no results/ folder in it).")
+    batch = Batch(out=out)
+    batch.problems, batch.ignored = _load_hand_ins(out)
+    folders = [f for f in sorted((out / "results").iterdir()) if f.is_dir()]
+    for folder in folders:
+        notebooks = [
+            results.load_or_error(folder / f"{step}.json", step)
+            for step in STEPS
+            if (folder / f"{step}.json").exists()
+        ]
+        batch.students.append(
+            results.StudentResult(
+                student=folder.name,
+                notebooks=notebooks,
+                problems=batch.problems.get(folder.name, []),
+            )
+        )
+    write_reports(batch, solutions)
+    return batch

@@ -16,7 +16,7 @@ import nbformat
 from grader.grading import results as r
 from grader.grading.config import ASSIGNMENT
 from grader.grading.outcomes import read_audit
-from grader.grading.preprocessors.survive_dead_kernel import KERNEL_DIED
+from grader.grading.preprocessors.survive_dead_kernel import KERNEL_DIED, OUTPUT_TOO_LARGE
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 MAX_MESSAGE = 4000
@@ -101,6 +101,15 @@ def _faults_before(cells: list) -> dict[str, str]:
     return found
 
 
+def past_a_cap(cells: list) -> str:
+    """What the notebook's kernel sent past a size cap (the executor marked it), or ``""``."""
+    for cell in cells:
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            if out.get("output_type") == "error" and out.get("ename") == OUTPUT_TOO_LARGE:
+                return ANSI.sub("", str(out.get("evalue", "")))[:MAX_MESSAGE]
+    return ""
+
+
 def collect(unit_root: Path, student: str, source: Path) -> r.NotebookResult:
     """The scored result of ``source`` (a solution notebook) as graded in ``unit_root``."""
     from nbgrader.api import Gradebook, MissingEntry
@@ -110,6 +119,8 @@ def collect(unit_root: Path, student: str, source: Path) -> r.NotebookResult:
     if not autograded.exists():
         return unscored(source, r.KERNEL_DIED)
     ordered = nbformat.read(autograded, as_version=4).cells
+    if too_large := past_a_cap(ordered):  # what was too large to keep earns nothing
+        return unscored(source, f"{r.TOO_LARGE}: {too_large}")
     cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in ordered}
     faults = _faults_before(ordered)
     with Gradebook(f"sqlite:///{unit_root / 'gradebook.db'}") as gb:

@@ -3,8 +3,9 @@
 The page shows what the learner may see: scores, the reasons a notebook scored nothing, and
 each check's learner-facing report (``TestResult.message``). It never reads a notebook, so
 hidden test source cannot leak into it. Student names and messages are untrusted: every
-value is HTML-escaped, and a student name must be a safe file name before anything is
-written.
+value is made printable (:mod:`.safe_text`) and HTML-escaped, and a student name must be a
+safe file name before its page is written. One student's page that cannot be written never
+stops the others'.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from grader.grading.reports import format_points
 from grader.grading.results import MISSING, NotebookResult, StudentResult
+from grader.grading.safe_text import printable
 from grader.lab.steps import STEPS
 
 #: Letters, digits and ``._-@`` (ASCII), not starting with a dot: a name that cannot climb
@@ -48,6 +50,11 @@ def check_student_name(student: str) -> str:
     return student
 
 
+def _text(value: object, *, one_line: bool = True) -> str:
+    """Learner text as HTML: printable, then escaped (quotes too: safe in an attribute)."""
+    return escape(printable(value, one_line=one_line))
+
+
 def _course_order(notebook: str) -> tuple[int, str]:
     return (STEPS.index(notebook) if notebook in STEPS else len(STEPS), notebook)
 
@@ -74,12 +81,12 @@ def _test_rows(nb: NotebookResult) -> list[str]:
     rows = []
     for t in nb.tests:
         mark = '<span class="pass">✅</span>' if t.passed else '<span class="fail">❌</span>'
-        report = f"<pre>{escape(t.message)}</pre>" if t.message else ""
+        report = f"<pre>{_text(t.message, one_line=False)}</pre>" if t.message else ""
         if t.reason:
-            report += f'<p class="reason">{escape(t.reason)}</p>'
+            report += f'<p class="reason">{_text(t.reason)}</p>'
         rows.append(
             "<tr>"
-            f"<td><code>{escape(t.test_id)}</code></td>"
+            f"<td><code>{_text(t.test_id)}</code></td>"
             f"<td>{format_points(t.points)} / {format_points(t.max_points)}</td>"
             f"<td>{mark}</td>"
             f"<td>{report}</td>"
@@ -96,7 +103,7 @@ def render_feedback(
     sections = _notebook_sections(result, max_points_by_notebook)
     total = sum(nb.score for nb, _ in sections)
     maximum = sum(m for _, m in sections)
-    student = escape(result.student)
+    student = _text(result.student)
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en">',
@@ -115,10 +122,10 @@ def render_feedback(
     for nb, nb_max in sections:
         parts.append("<section>")
         parts.append(
-            f"<h2>{escape(nb.notebook)}: {format_points(nb.score)} / {format_points(nb_max)}</h2>"
+            f"<h2>{_text(nb.notebook)}: {format_points(nb.score)} / {format_points(nb_max)}</h2>"
         )
         if nb.reason:
-            parts.append(f'<p class="reason">Scored nothing: {escape(nb.reason)}</p>')
+            parts.append(f'<p class="reason">Scored nothing: {_text(nb.reason)}</p>')
         if nb.tests:
             parts += [
                 "<table>",
@@ -141,19 +148,39 @@ def write_feedback(
     out_dir: Path,
     *,
     max_points_by_notebook: Mapping[str, float] | None = None,
+    page: str | None = None,
 ) -> Path:
-    """Write ``out_dir/<student>.html`` and return its path.
+    """Write ``out_dir/<student>.html`` (or ``out_dir/<page>.html``) and return its path.
 
     Without ``max_points_by_notebook`` the page shows the result's own notebooks and maxima;
     with it (see :func:`grader.grading.reports.course_max_points`) it shows every course
-    notebook, out of the same max as the gradebook. Raises :class:`ValueError` for a student
+    notebook, out of the same max as the gradebook. Raises :class:`ValueError` for a page
     name that is not a safe file name, before writing anything."""
-    name = check_student_name(result.student)
+    name = check_student_name(page or result.student)
+    text = render_feedback(result, max_points_by_notebook=max_points_by_notebook)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{name}.html"
-    text = render_feedback(result, max_points_by_notebook=max_points_by_notebook)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def page_names(students: Iterable[str]) -> dict[str, str]:
+    """Each student's page name: their own, unless another's differs from it only in case.
+
+    Such pages would be one file on a case-insensitive file system (and an LMS's ids differ
+    only in case when two accounts were made for one person): the first, in sorted order,
+    keeps the name, the others get ``<name>-2``, ``<name>-3``, ... unused by anyone."""
+    ordered = sorted(set(students))
+    taken = {s.casefold() for s in ordered}
+    names, given = {}, set()
+    for student in ordered:
+        name, n = student, 1
+        while name.casefold() in given or (name != student and name.casefold() in taken):
+            n += 1
+            name = f"{student}-{n}"
+        given.add(name.casefold())
+        names[student] = name
+    return names
 
 
 def write_all_feedback(
@@ -161,22 +188,28 @@ def write_all_feedback(
     out_dir: Path,
     *,
     max_points_by_notebook: Mapping[str, float] | None = None,
+    errors: list[str] | None = None,
 ) -> list[Path]:
-    """Write every student's page; return the paths in student order.
+    """Write every student's page that can be written; return the paths in student order.
 
-    All names are checked first, so a bad one stops the batch before any page is written
-    rather than half-way through. Names equal but for case are refused too: they would share
-    a page on a case-insensitive file system."""
+    A page that cannot be written (an unsafe name, a full disk) never stops the others: what
+    went wrong is added to ``errors``, one line per student; without ``errors`` it is raised
+    as one :class:`ValueError` once every other page is written. Students whose names differ
+    only in case get distinct pages (:func:`page_names`)."""
     ordered = sorted(results, key=lambda r: r.student)
-    seen: dict[str, str] = {}
+    names = page_names(r.student for r in ordered)
+    written, failed = [], []
     for r in ordered:
-        check_student_name(r.student)
-        key = r.student.casefold()
-        if key in seen:
-            raise ValueError(
-                f"students {seen[key]!r} and {r.student!r} would share the page {r.student}.html"
+        try:
+            written.append(
+                write_feedback(
+                    r, out_dir, max_points_by_notebook=max_points_by_notebook, page=names[r.student]
+                )
             )
-        seen[key] = r.student
-    return [
-        write_feedback(r, out_dir, max_points_by_notebook=max_points_by_notebook) for r in ordered
-    ]
+        except (ValueError, OSError) as exc:
+            failed.append(f"feedback for {printable(r.student, one_line=True)!r}: {exc}")
+    if failed and errors is None:
+        raise ValueError("; ".join(failed))
+    if errors is not None:
+        errors += failed
+    return written

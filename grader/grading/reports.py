@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.grading.results import MISSING, StudentResult
+from grader.grading.safe_text import printable
 from grader.lab.steps import STEPS
 
 GRADES_COLUMNS_END = ("total", "max", "reason")
@@ -51,10 +52,11 @@ def course_max_points(
 
 
 def notebook_reasons(result: StudentResult, *, notebooks: Sequence[str] = STEPS) -> list[str]:
-    """``"<notebook>: <reason>"`` for each notebook that scored nothing as a whole, in course
+    """What was wrong with the hand-in as a whole (``result.problems``), then
+    ``"<notebook>: <reason>"`` for each notebook that scored nothing as a whole, in course
     order. A notebook the student has no result for at all is reported as missing: it got
     no score either, and the instructor must see why."""
-    reasons = []
+    reasons = list(result.problems)
     for name in notebooks:
         nb = result.notebook(name)
         if nb is None:
@@ -82,6 +84,8 @@ def course_max(max_points_by_notebook: Mapping[str, float], *, notebooks: Sequen
 
 
 def _cell(text: str) -> str:
+    """A CSV text cell: printable on one line (see :mod:`.safe_text`), never a formula."""
+    text = printable(text, one_line=True)
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
@@ -205,7 +209,7 @@ def pass_rates(
 def _md(text: str) -> str:
     """Text safe inside a Markdown table cell or list item: no HTML, links, code spans or
     column breaks from untrusted student names and test ids."""
-    text = html.escape(" ".join(str(text).split()), quote=False)
+    text = html.escape(printable(text, one_line=True), quote=False)
     for char in "\\`*[]|":
         text = text.replace(char, "\\" + char)
     return text
@@ -247,7 +251,8 @@ def plot_pass_rates(rates: Sequence[PassRate], path: Path) -> Path:
     readable."""
     fig = _new_figure(max(4.0, 0.25 * len(rates) + 1.0))
     ax = fig.add_subplot()
-    labels = [p.label for p in rates]
+    # A ``$`` would start matplotlib's math mode, which raises on what it cannot parse.
+    labels = [printable(p.label, one_line=True).replace("$", r"\$") for p in rates]
     ax.barh(range(len(rates)), [100 * p.rate for p in rates], color="tab:blue")
     ax.set_yticks(range(len(rates)), labels, fontsize=7)
     ax.invert_yaxis()
@@ -265,13 +270,16 @@ def write_summary(
     *,
     max_points_by_notebook: Mapping[str, float],
     notebooks: Sequence[str] = STEPS,
+    ignored: Sequence[str] = (),
+    errors: Sequence[str] = (),
 ) -> list[Path]:
     """Write the class summary into ``out_dir``: ``summary.md``, ``scores.png`` (histogram of
     totals) and ``pass_rates.png`` (pass rate per test); return their paths.
 
     The Markdown gives the number of students, mean and median total, both images, the
-    pass-rate table lowest first, and the students with a notebook that scored nothing as a
-    whole, with why."""
+    pass-rate table lowest first, the students with a notebook that scored nothing as a
+    whole, with why, and, when there are any, the ``ignored`` files beside the hand-ins and
+    the ``errors`` of writing the reports."""
     students = _by_student(results)
     maximum = course_max(max_points_by_notebook, notebooks=notebooks)
     totals = [course_total(r, notebooks=notebooks) for r in students]
@@ -313,6 +321,12 @@ def write_summary(
         lines += [f"- {_md(r.student)}: {_md('; '.join(reasons))}" for r, reasons in with_reasons]
     else:
         lines.append("None: every student has every notebook graded.")
+    if ignored:
+        lines += ["", "## Not graded: not a student's folder or .zip", ""]
+        lines += [f"- {_md(name)}" for name in ignored]
+    if errors:
+        lines += ["", "## Reports that could not be written", ""]
+        lines += [f"- {_md(error)}" for error in errors]
     summary_md = out_dir / "summary.md"
     summary_md.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return [summary_md, scores_png, rates_png]

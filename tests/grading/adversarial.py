@@ -62,6 +62,9 @@ class Case:
     reasons: dict[str, str | tuple[str, ...]] = field(default_factory=dict)
     zipped: bytes | None = None  # an LMS export instead of a folder
     links: dict[str, Path] = field(default_factory=dict)  # file in the folder → link target
+    #: the hand-in's folder name, when the grader gives the student another id (a clash)
+    folder: str = ""
+    padding: int = 0  # bytes of a (sparse) file beside the notebooks
 
 
 def _notebook(connect: str = CONNECT, upload: str = UPLOAD, step: str = STEP):
@@ -368,7 +371,7 @@ def cases(t: Targets) -> list[Case]:
              reasons={STEP: "could not be read", "02_cluster": "could not be read",
                       "03_data_prep": "could not be read"}),
         Case("fault-zip-bomb", "an LMS export that unpacks to far more than it weighs",
-             zipped=_bomb(), reasons={STEP: "missing"}),
+             zipped=_bomb(), reasons={STEP: "too large"}),
         Case("fault-dotdot", "an LMS export whose names climb out of the folder",
              zipped=_zip({"submission/01_provision.ipynb": solved,
                           f"../../{t.canary.name}": b"overwritten"}),
@@ -395,6 +398,7 @@ def cases(t: Targets) -> list[Case]:
              full),
         Case("keyring-b", "looks for the key another unit left",
              {STEP: _notebook(CONNECT + _in_a_child(FINDS_LEFT_KEY))}, full),
+        *report_cases(),
     ]  # fmt: skip
 
 
@@ -406,7 +410,10 @@ def write_case(root: Path, case: Case) -> None:
     notebooks = {}
     for name, nb in case.notebooks.items():
         notebooks[name] = nb if isinstance(nb, (str, bytes)) else nbformat.writes(nb)
-    folder = write_student(root, case.student, notebooks)
+    folder = write_student(root, case.folder or case.student, notebooks)
+    if case.padding:
+        with open(folder / "padding.bin", "wb") as f:
+            f.truncate(case.padding)
     for name, target in case.links.items():
         link = folder.parent / name
         link.parent.mkdir(parents=True, exist_ok=True)
@@ -423,3 +430,56 @@ def case_names() -> list[str]:
     """The students of :func:`cases`, for parametrizing tests before any target exists."""
     nowhere = Path("/nonexistent")
     return [c.student for c in cases(Targets(nowhere, "", nowhere, nowhere, 1, 1, 0.0))]
+
+
+# --- Reports and memory (issue 13, items 4 and 5) ----------------------------------------
+# Hand-ins that once stopped the class's reports or filled the grader's memory. Each still
+# gets exactly what it earned, and the whole class's reports are written.
+
+#: An exception whose message is 150 MB: cut where it enters the grader, the unit scores 0.
+HUGE_ERROR = 'raise ValueError("x" * 150_000_000)\n'
+#: A user object whose name is HTML, a spreadsheet formula and terminal control codes: the
+#: check's report quotes it, so it reaches tests.csv, the summary and the feedback page.
+HOSTILE_USER = (
+    "w = lab.workspace_client()\n"
+    "class Me:\n"
+    "    user_name = \"<script>alert('x')</script> =HYPERLINK(1) \\x1b[2J \\u202e\"\n"
+    "me = Me()\n"
+)
+#: Files beside the students' hand-ins that are none: listed as ignored, never a student.
+STRAYS = {"README.md": "Hand-ins of the class, exported from the LMS.", "notes.txt": "x"}
+
+
+def write_strays(root: Path) -> None:
+    for name, text in STRAYS.items():
+        (root / name).write_text(text, encoding="utf-8")
+
+
+def _padded_notebook(size: int) -> bytes:
+    """The solved step 01 with a markdown cell making it ``size`` bytes or more."""
+    nb = _notebook()
+    nb.cells.append(nbformat.v4.new_markdown_cell("x" * size))
+    return nbformat.writes(nb).encode()
+
+
+def report_cases() -> list[Case]:
+    from grader.grading.submissions import MAX_HAND_IN_BYTES, MAX_NOTEBOOK_BYTES
+
+    full = {STEP: {"check_connect": 1.0, "check_data": 2.0}}
+    nothing = {STEP: {"check_connect": 0.0, "check_data": 0.0}}
+    return [
+        Case("memory-huge-error", "raises an exception with a 150 MB message",
+             {STEP: _notebook(upload=UPLOAD + HUGE_ERROR)}, nothing, {STEP: "too large"}),
+        Case("memory-big-notebook", "hands in a notebook past the notebook cap",
+             {STEP: _padded_notebook(MAX_NOTEBOOK_BYTES + 1)}, reasons={STEP: "too large"}),
+        Case("memory-big-folder", "hands in a folder past the hand-in cap",
+             {STEP: _notebook()}, reasons={STEP: "too large", "07_cleanup": "too large"},
+             padding=MAX_HAND_IN_BYTES + 1),
+        Case("report-hostile-text", "puts HTML, a formula and control codes in its report",
+             {STEP: _notebook(connect=HOSTILE_USER)},
+             {STEP: {"check_connect": 0.0, "check_data": 2.0}},
+             {STEP: "you are known to the workspace"}),
+        # beside the honest "alice": the same name but for case, both graded
+        Case("ALICE-2", "hands in under a name that differs from another's only in case",
+             {STEP: _notebook()}, full, folder="ALICE"),
+    ]  # fmt: skip

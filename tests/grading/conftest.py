@@ -22,7 +22,7 @@ import pytest
 
 from grader.grading.autograde import Batch, autograde
 from grader.grading.config import GIB, SandboxLimits
-from tests.grading.adversarial import Case, Targets, cases, free_port, write_case
+from tests.grading.adversarial import Case, Targets, cases, free_port, write_case, write_strays
 from tests.grading.make_submissions import (
     MISTAKES,
     SOLUTIONS,
@@ -132,6 +132,7 @@ def graded_class(tmp_path_factory) -> GradedClass:
     hostile = {case.student: case for case in cases(targets)}
     for case in hostile.values():
         write_case(subs, case)
+    write_strays(subs)  # a README beside the hand-ins: listed as ignored, never a student
     old = {name: os.environ.get(name) for name in INSTRUCTORS_SECRETS}
     os.environ.update(dict.fromkeys(INSTRUCTORS_SECRETS, secret))  # not the kernel's
     key = _session_key(secret)  # the grader's session keyring: not the kernel's either

@@ -216,3 +216,60 @@ def test_the_command_says_what_is_missing_and_exits_1(tmp_path, monkeypatch):
     )
     assert result.exit_code == 1
     assert "apt-get install bubblewrap" in result.output and "--unsafe" in result.output
+
+
+# --- Reports and memory (issue 13, items 4 and 5) ----------------------------------------
+
+
+def test_every_student_has_every_report_whatever_the_others_did(graded_class):
+    out = graded_class.out
+    students = {r["student"] for r in read_csv(out / "grades.csv")}
+    assert {"alice", *graded_class.cases} <= students
+    pages = {p.stem for p in (out / "feedback").glob("*.html")}
+    assert pages == students
+    assert graded_class.batch.errors == []
+    for name in ("grades.csv", "tests.csv", "summary/summary.md"):
+        (out / name).read_bytes().decode("utf-8")  # every one whole and valid UTF-8
+
+
+def test_files_beside_the_hand_ins_are_ignored_not_graded(graded_class):
+    from tests.grading.adversarial import STRAYS
+
+    students = {r["student"] for r in read_csv(graded_class.out / "grades.csv")}
+    assert not students & {"README", "README.md", "notes", "notes.txt"}
+    assert graded_class.batch.ignored == sorted(STRAYS)
+    summary = (graded_class.out / "summary" / "summary.md").read_text(encoding="utf-8")
+    assert all(f"- {name}" in summary for name in STRAYS)
+
+
+def test_names_differing_only_in_case_are_both_graded_with_the_reason(graded_class):
+    rows = {r["student"]: r for r in read_csv(graded_class.out / "grades.csv")}
+    for student in ("alice", "ALICE-2"):
+        assert "alice and ALICE have the same name ignoring case" in rows[student]["reason"]
+    assert float(rows["alice"]["total"]) == COURSE_MAX
+
+
+def test_hostile_text_is_shown_inert_in_every_report(graded_class):
+    out, student = graded_class.out, "report-hostile-text"
+    page = (out / "feedback" / f"{student}.html").read_text(encoding="utf-8")
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    (row,) = (
+        r
+        for r in read_csv(out / "tests.csv")
+        if r["student"] == student and r["test"] == "check_connect"
+    )
+    assert "<script>" in row["reason"] and "\x1b" not in row["reason"]  # text, not markup
+    for path in (out / "tests.csv", out / "grades.csv", out / "summary" / "summary.md"):
+        assert "\x1b" not in path.read_text(encoding="utf-8")
+
+
+def test_a_huge_error_is_cut_before_the_grader_keeps_it(graded_class):
+    notebook = (
+        graded_class.out / "nbgrader" / "autograded" / "memory-huge-error" / "mlflow_lab"
+        / f"{STEP}.ipynb"
+    )  # fmt: skip
+    assert notebook.stat().st_size < 1_000_000
+    result = json.loads(
+        (graded_class.out / "results" / "memory-huge-error" / f"{STEP}.json").read_text()
+    )
+    assert result["reason"].startswith("too large: this notebook's kernel sent an error output")

@@ -317,3 +317,44 @@ def test_collect_without_a_gradebook_entry_is_a_dead_kernel(tmp_path, monkeypatc
 
     assert result.reason == r.KERNEL_DIED
     assert [t.points for t in result.tests] == [0.0, 0.0]
+
+
+def test_a_notebook_past_an_output_cap_scores_nothing_with_why(tmp_path, monkeypatch):
+    from grader.grading.preprocessors.survive_dead_kernel import OUTPUT_TOO_LARGE
+
+    marker = error(OUTPUT_TOO_LARGE, "this notebook's kernel sent an error output of 9 bytes", [])
+    outputs = {"check_cluster_spec": [marker]}
+    grades = {"check_cluster_spec": (3.0, 3.0), "check_cluster_running": (2.0, 2.0)}
+
+    with autograded(tmp_path, monkeypatch, "02_cluster", outputs, grades) as root:
+        result = collect(root, "alice", SOLUTIONS / "02_cluster.ipynb")
+
+    assert result.score == 0 and result.max_score == 5.0
+    assert result.reason == "too large: this notebook's kernel sent an error output of 9 bytes"
+    assert all(t.reason == result.reason for t in result.tests)
+
+
+def test_a_record_named_with_a_lone_surrogate_reaches_every_report_printable(tmp_path, monkeypatch):
+    """The outside audit quotes an endpoint record's name (``"\\ud800"``) in its report: the
+    unit's result holds it, and the reports still write (it shows as U+FFFD)."""
+    import json
+
+    from grader.grading.feedback import write_all_feedback
+    from grader.grading.outcomes import AUDIT_FILE
+    from grader.grading.reports import write_tests_csv
+    from grader.grading.results import StudentResult
+
+    grades = {"check_connect": (1.0, 1.0), "check_data": (2.0, 2.0)}
+    with autograded(tmp_path, monkeypatch, "01_provision", {}, grades) as root:
+        report = "Step 01\n  FAIL  endpoint deleted\n    expected: none\n    found: \ud800\x1b[2J"
+        audit = {"check_data": {"passed": False, "report": report}}
+        (root / AUDIT_FILE).write_text(json.dumps(audit), encoding="utf-8")  # as the audit does
+        result = collect(root, "alice", SOLUTIONS / "01_provision.ipynb")
+
+    data = next(t for t in result.tests if t.test_id == "check_data")
+    assert data.points == 0 and "\ud800" in data.reason  # the record's name, as it was
+    student = StudentResult("alice", [result])
+    text = write_tests_csv([student], tmp_path / "tests.csv").read_text(encoding="utf-8")
+    assert "found \ufffd\ufffd[2J" in text
+    (page,) = write_all_feedback([student], tmp_path / "feedback")
+    assert "\ud800" not in page.read_text(encoding="utf-8")

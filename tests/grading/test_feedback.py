@@ -223,10 +223,20 @@ def test_unsafe_student_names_are_refused_before_writing(tmp_path, name):
     out_dir = tmp_path / "feedback"
     with pytest.raises(ValueError, match="not a safe file name"):
         write_feedback(StudentResult(name), out_dir)
+    assert not out_dir.exists()
+    # In a class, the unsafe name's page is refused and the other students' are still written.
     with pytest.raises(ValueError, match="not a safe file name"):
         write_all_feedback([full_marks(), StudentResult(name)], out_dir)
-    assert not out_dir.exists()
-    assert sorted(p.name for p in tmp_path.rglob("*")) == []
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["alice.html", "feedback"]
+
+
+def test_a_page_that_cannot_be_written_is_an_error_of_that_student_only(tmp_path):
+    errors: list[str] = []
+    paths = write_all_feedback(
+        [full_marks(), StudentResult("../evil"), troubled()], tmp_path, errors=errors
+    )
+    assert sorted(p.name for p in paths) == ["alice.html", "bob.smith@example-1.html"]
+    assert len(errors) == 1 and "'../evil'" in errors[0] and "not a safe file name" in errors[0]
 
 
 @pytest.mark.parametrize("name", ["alice", "bob.smith@example-1", "A_B-9", "x" * 200])
@@ -234,13 +244,29 @@ def test_safe_student_names_are_accepted(name):
     assert check_student_name(name) == name
 
 
-def test_students_sharing_a_page_are_refused(tmp_path):
-    with pytest.raises(ValueError, match="would share the page"):
-        write_all_feedback([StudentResult("Alice"), StudentResult("alice")], tmp_path / "fb")
-    assert not (tmp_path / "fb").exists()
+def test_students_differing_only_in_case_get_pages_of_their_own(tmp_path):
+    students = [StudentResult("alice"), StudentResult("Alice"), StudentResult("Alice-2")]
+    paths = write_all_feedback(students, tmp_path / "fb")
+    names = sorted(p.name for p in paths)
+    assert len({n.casefold() for n in names}) == 3, names  # distinct on any file system
+    assert "Alice-2.html" in names  # a real student's name is never given to another
+    for result in students:
+        page = next(p for p in paths if f"Feedback for {result.student}<" in p.read_text())
+        assert page.name.startswith(result.student)
 
 
 def test_write_all_feedback_returns_one_page_per_student_in_order(tmp_path):
     paths = write_all_feedback([troubled(), full_marks()], tmp_path)
     assert paths == [tmp_path / "alice.html", tmp_path / "bob.smith@example-1.html"]
     assert all(isinstance(p, Path) and p.is_file() for p in paths)
+
+
+def test_hostile_text_makes_a_valid_page_that_shows_it_inert(tmp_path):
+    hostile = "\ud800\x00\x1b[31m" + SCRIPT + "\u202e"
+    result = StudentResult(
+        "alice", [NotebookResult(hostile, [cell(hostile, 0, 1, hostile, hostile)], hostile)]
+    )
+    (page,) = write_all_feedback([result], tmp_path)
+    text = page.read_bytes().decode("utf-8")
+    assert SCRIPT not in text and escape(SCRIPT) in text
+    assert "\ufffd" in text and not any(ch in text for ch in "\x00\x1b\u202e")

@@ -252,3 +252,149 @@ def test_summary_of_an_empty_class_still_writes_its_files(tmp_path):
     png_size(paths[1]), png_size(paths[2])
     md = paths[0].read_text(encoding="utf-8")
     assert "- Students: 0" in md and "No test results." in md
+
+
+# --- learner text and bad results never break the class's reports ------------------------
+
+#: What a learner can put into a name, a run name, a record or a message.
+HOSTILE = "\ud800 lone surrogate, \x00\x1b[31mred\x1b[0m\r\n<b>bold</b> =cmd|' ‮reversed‬ $x$"
+
+
+def hostile_class() -> list[StudentResult]:
+    """alice in full marks beside mallory, whose every string is hostile."""
+    bad = CellResult(HOSTILE, 0.0, 1.0, False, message=HOSTILE, reason=HOSTILE)
+    mallory = StudentResult(
+        "mallory",
+        [NotebookResult(n, [bad], reason=HOSTILE) for n in STEPS],
+        problems=[HOSTILE],
+    )
+    return [StudentResult("alice", [notebook(n) for n in STEPS]), mallory]
+
+
+def test_hostile_text_is_written_printable_to_csv_and_markdown(tmp_path):
+    students = hostile_class()
+    maxima = {n: NOTEBOOK_MAX for n in STEPS}
+    grades = write_grades_csv(students, tmp_path / "grades.csv", max_points_by_notebook=maxima)
+    tests = write_tests_csv(students, tmp_path / "tests.csv")
+    summary = write_summary(
+        students, tmp_path / "summary", max_points_by_notebook=maxima, ignored=[HOSTILE]
+    )[0]
+    for path in (grades, tests, summary):
+        text = path.read_bytes().decode("utf-8")  # valid UTF-8: the surrogate did not stop it
+        text = text.replace("\r\n", "\n")  # the CSV dialect's own row ends
+        assert "\ufffd lone surrogate" in text
+        assert not any(ch in text for ch in "\x00\x1b\r\u202e\u202c"), path.name
+    rows = {r["student"]: r for r in read_csv(grades)}
+    assert float(rows["alice"]["total"]) == COURSE_MAX  # the class's rows are all there
+    assert rows["mallory"]["reason"].startswith("\ufffd lone surrogate")
+    assert len([r for r in read_csv(tests) if r["student"] == "mallory"]) == len(STEPS)
+    md = summary.read_text(encoding="utf-8")
+    assert "<b>" not in md and "&lt;b&gt;" in md
+
+
+def test_a_dollar_in_a_test_id_does_not_start_matplotlib_math(tmp_path):
+    bad = NotebookResult("01_provision", [CellResult("$\\frac{", 0.0, 1.0, False)])
+    paths = write_summary(
+        [StudentResult("eve", [bad])],
+        tmp_path,
+        max_points_by_notebook={n: 1.0 for n in STEPS},
+    )
+    assert (tmp_path / "pass_rates.png").read_bytes()[:8] == PNG_MAGIC
+    assert len(paths) == 3
+
+
+def test_ignored_files_and_report_errors_are_listed_in_the_summary(tmp_path):
+    (summary, *_) = write_summary(
+        [],
+        tmp_path,
+        max_points_by_notebook={n: 1.0 for n in STEPS},
+        ignored=["README.md", "grades-2025.xlsx"],
+        errors=["feedback for 'x': disk full"],
+    )
+    md = summary.read_text(encoding="utf-8")
+    assert "## Not graded" in md and "- README.md" in md and "- grades-2025.xlsx" in md
+    assert "## Reports that could not be written" in md and "disk full" in md
+
+
+# --- re-reporting a batch from its saved results (grader report) -------------------------
+
+
+def saved_batch(out: Path) -> None:
+    """alice's results are sound; mallory's 01 is not JSON and her 02 has text for points;
+    zed's message quotes a record named with a lone surrogate; a README lay beside them."""
+    from grader.grading.autograde import HAND_INS_FILE
+
+    for step in STEPS:
+        notebook(step).save(out / "results" / "alice" / f"{step}.json")
+    (out / "results" / "mallory").mkdir(parents=True)
+    (out / "results" / "mallory" / "01_provision.json").write_text("{", encoding="utf-8")
+    broken = notebook("02_cluster")
+    broken.tests[0].points = "abc"  # type: ignore[assignment]
+    broken.save(out / "results" / "mallory" / "02_cluster.json")
+    notebook("03_data_prep").save(out / "results" / "mallory" / "03_data_prep.json")
+    zed = notebook("07_cleanup", failed=("test_a",))
+    zed.tests[0].message = "endpoint '\ud800' still exists"
+    zed.save(out / "results" / "zed" / "07_cleanup.json")
+    (out / "results" / HAND_INS_FILE).write_text(
+        '{"problems": {"zed": ["zed.zip could not be unpacked"]}, "ignored": ["README.md"]}'
+    )
+
+
+def test_report_writes_the_whole_class_when_one_result_is_bad(tmp_path):
+    from grader.grading.autograde import report
+
+    saved_batch(tmp_path)
+    batch = report(out=tmp_path)
+
+    rows = {r["student"]: r for r in read_csv(tmp_path / "grades.csv")}
+    assert sorted(rows) == ["alice", "mallory", "zed"]
+    assert float(rows["alice"]["total"]) == COURSE_MAX
+    why = rows["mallory"]["reason"]
+    assert "01_provision: grading error: its result file could not be read" in why
+    assert "02_cluster: grading error" in why and "points" in why
+    assert float(rows["mallory"]["03_data_prep"]) == NOTEBOOK_MAX  # her sound result stands
+    assert rows["zed"]["reason"].startswith("zed.zip could not be unpacked")
+    pages = sorted(p.name for p in (tmp_path / "feedback").iterdir())
+    assert pages == ["alice.html", "mallory.html", "zed.html"]
+    assert "\ufffd" in (tmp_path / "feedback" / "zed.html").read_text(encoding="utf-8")
+    assert "- README.md" in (tmp_path / "summary" / "summary.md").read_text(encoding="utf-8")
+    assert batch.errors == [] and batch.ignored == ["README.md"]
+
+
+def test_the_report_command_says_what_was_wrong_and_succeeds(tmp_path):
+    from click.testing import CliRunner
+
+    from grader.cli import main
+
+    saved_batch(tmp_path)
+    result = CliRunner().invoke(main, ["report", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "mallory / 01_provision: grading error" in result.output
+    assert "Not graded" in result.output and "README.md" in result.output
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("{", "could not be read"),
+        ('{"notebook": "01_provision"}', "no list of tests"),
+        (
+            '{"notebook": "01_provision", "tests": [{"test_id": 1, "passed": false}]}',
+            "'test_id' is not text",
+        ),
+        (
+            '{"notebook": "01_provision", "tests": [{"test_id": "a", "passed": true,'
+            ' "points": NaN, "max_points": 1}]}',
+            "'points' is not a number",
+        ),
+        ('{"notebook": "02_cluster", "tests": []}', "'02_cluster'"),
+    ],
+)
+def test_a_result_that_is_not_one_is_that_units_error(tmp_path, text, says):
+    from grader.grading.results import GRADING_ERROR, load_or_error
+
+    path = tmp_path / "01_provision.json"
+    path.write_text(text, encoding="utf-8")
+    result = load_or_error(path, "01_provision")
+    assert result.notebook == "01_provision" and result.score == 0 and result.tests == []
+    assert result.reason.startswith(GRADING_ERROR) and says in result.reason

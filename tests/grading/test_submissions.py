@@ -14,6 +14,7 @@ import pytest
 
 from grader.grading import submissions
 from grader.grading.submissions import _bounded_copy, discover, extract_zip, student_name
+from grader.lab.steps import STEPS
 from tests.grading.make_submissions import learner_notebook, write_student, zip_student
 
 
@@ -202,7 +203,7 @@ def evil_zip(path: Path, kind: str, canary: Path, monkeypatch: pytest.MonkeyPatc
             for i in range(60):  # each tiny: a bomb by count, not by size
                 zf.writestr(f"submission/empty{i}.txt", b"")
         elif kind == "archive too large":
-            monkeypatch.setattr(submissions, "MAX_ARCHIVE_BYTES", 2 * SMALL_LIMIT)
+            monkeypatch.setattr(submissions, "MAX_HAND_IN_BYTES", 2 * SMALL_LIMIT)
             for i in range(3):  # each member under the member limit, together over the total
                 zf.writestr(f"submission/part{i}.bin", b"\0" * SMALL_LIMIT)
         else:
@@ -316,3 +317,99 @@ def test_student_name_refuses_unsafe_ids(name):
 def test_student_name_refuses_a_trailing_newline():
     with pytest.raises(ValueError, match="not a usable student id"):
         student_name("alice\n")
+
+
+# --- names that clash, files that are no hand-in, size caps -------------------------------
+
+
+def test_names_differing_only_in_case_are_both_graded_with_why(tmp_path):
+    class_dir = tmp_path / "class"
+    for name in ("ALICE", "alice", "Alice-2"):
+        write_student(class_dir, name, {"01_provision": learner_notebook("01_provision")})
+
+    found = {s.student: s for s in discover(class_dir, tmp_path / "staging")}
+
+    # the lowercase one keeps its name; the other never takes a name someone has
+    assert sorted(found) == ["ALICE-3", "Alice-2", "alice"]
+    assert len({s.casefold() for s in found}) == 3  # no two share a file, on any file system
+    for student in ("alice", "ALICE-3"):
+        assert list(found[student].notebooks) == ["01_provision"]
+        (problem,) = found[student].problems
+        assert "alice and ALICE have the same name ignoring case" in problem
+        assert "ALICE as 'ALICE-3'" in problem and "alice as 'alice'" in problem
+    assert found["Alice-2"].problems == []
+    assert found["ALICE-3"].notebooks["01_provision"].parent.parent.name == "ALICE"
+
+
+def test_a_folder_and_a_zip_of_one_name_are_both_graded(tmp_path):
+    class_dir, staging = tmp_path / "class", tmp_path / "staging"
+    write_student(class_dir, "bob", {"01_provision": learner_notebook("01_provision")})
+    zip_student(class_dir, "bob", {"02_cluster": learner_notebook("02_cluster")})
+
+    found = {s.student: s for s in discover(class_dir, staging)}
+
+    assert sorted(found) == ["bob", "bob-2"]
+    assert list(found["bob"].notebooks) == ["01_provision"]  # the folder keeps the name
+    assert list(found["bob-2"].notebooks) == ["02_cluster"]
+    assert found["bob-2"].notebooks["02_cluster"].is_relative_to(staging / "bob-2")
+    assert all("bob.zip as 'bob-2'" in s.problems[0] for s in found.values())
+
+
+def test_files_beside_the_students_are_ignored_not_graded(tmp_path):
+    class_dir = tmp_path / "class"
+    write_student(class_dir, "alice", {"01_provision": learner_notebook("01_provision")})
+    (class_dir / "README.md").write_text("grade these by Friday")
+    (class_dir / "01_provision.ipynb").write_bytes(notebook_bytes("01_provision"))
+    (class_dir / ".DS_Store").write_bytes(b"\0")
+
+    assert [s.student for s in discover(class_dir, tmp_path / "staging")] == ["alice"]
+    assert submissions.not_hand_ins(class_dir) == ["01_provision.ipynb", "README.md"]
+
+
+def test_a_folder_past_the_hand_in_cap_is_refused_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(submissions, "MAX_HAND_IN_BYTES", SMALL_LIMIT)
+    class_dir = tmp_path / "class"
+    folder = write_student(class_dir, "bob", {"01_provision": learner_notebook("01_provision")})
+    (folder / "data.bin").write_bytes(b"\0" * (2 * SMALL_LIMIT))
+    write_student(class_dir, "carol", {"01_provision": learner_notebook("01_provision")})
+
+    found = {s.student: s for s in discover(class_dir, tmp_path / "staging")}
+
+    bob = found["bob"]
+    assert bob.notebooks == {}
+    assert set(bob.refused) == set(STEPS)
+    assert all(
+        why.startswith("too large: the folder bob holds more than") for why in bob.refused.values()
+    )
+    assert "nothing of it is graded" in bob.problems[0]
+    assert list(found["carol"].notebooks) == ["01_provision"] and not found["carol"].refused
+
+
+def test_a_notebook_past_its_cap_is_refused_and_the_others_kept(tmp_path, monkeypatch):
+    monkeypatch.setattr(submissions, "MAX_NOTEBOOK_BYTES", SMALL_LIMIT)
+    class_dir = tmp_path / "class"
+    big = learner_notebook("02_cluster")
+    big.cells[0].source += "\n# " + "x" * (2 * SMALL_LIMIT)
+    write_student(
+        class_dir, "bob", {"01_provision": learner_notebook("01_provision"), "02_cluster": big}
+    )
+
+    (bob,) = discover(class_dir, tmp_path / "staging")
+
+    assert list(bob.notebooks) == ["01_provision"]
+    assert bob.refused["02_cluster"].startswith("too large: 02_cluster.ipynb is")
+    assert f"(limit {SMALL_LIMIT / submissions.MIB:g} MB)" in bob.refused["02_cluster"]
+
+
+def test_a_zip_past_the_hand_in_cap_is_refused_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(submissions, "MAX_HAND_IN_BYTES", SMALL_LIMIT)
+    class_dir = tmp_path / "class"
+    class_dir.mkdir()
+    with zipfile.ZipFile(class_dir / "bob.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("submission/01_provision.ipynb", notebook_bytes("01_provision"))
+        zf.writestr("submission/data.bin", b"\0" * (2 * SMALL_LIMIT))
+
+    (bob,) = discover(class_dir, tmp_path / "staging")
+
+    assert bob.notebooks == {}
+    assert bob.refused["01_provision"].startswith("too large: bob.zip: it would unpack to")

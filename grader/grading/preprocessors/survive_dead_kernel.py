@@ -4,6 +4,12 @@ nbgrader's ``Execute`` lets a dead kernel's exception escape, and nbgrader then 
 whole notebook away: every test scores nothing, even those that passed before the crash.
 Here the cells that ran keep their outputs; the cell running when the kernel died and every
 code cell after it get an error output, so nbgrader scores exactly those tests 0.
+
+What the kernel sends is also held to size caps here, the one place it enters the grader:
+a cell's output, an error's message and traceback, a display update, a widget message, and
+all the notebook's outputs together. Past the cell cap the rest of a cell's output is cut;
+past any other cap the notebook gets an ``OutputTooLarge`` error, and the whole unit then
+scores nothing (``collect.py``), so an output too large to keep never earns a point.
 """
 
 from __future__ import annotations
@@ -15,6 +21,10 @@ from traitlets import Bool, Int
 KERNEL_DIED = "KernelDied"
 #: nbclient's name for a cell that ran out of time (collect.py reads it as "timed out").
 TIMED_OUT = "CellTimeoutError"
+#: The error put on the cell where an output passed a cap (collect.py: the unit scores 0).
+OUTPUT_TOO_LARGE = "OutputTooLarge"
+#: What is kept of an error past its cap: its name and the start of its message.
+ERROR_KEPT = 1000
 
 
 def _died(message: str, ename: str = KERNEL_DIED) -> NotebookNode:
@@ -38,24 +48,84 @@ class SurviveDeadKernel(Execute):
     max_output_bytes = Int(
         1_000_000, help="Output a cell may keep before the rest is dropped (errors stay)."
     ).tag(config=True)
+    max_error_bytes = Int(
+        1_000_000,
+        help="Largest error output (message and traceback); past it the unit scores nothing.",
+    ).tag(config=True)
+    max_notebook_output_bytes = Int(
+        20_000_000,
+        help="Output the whole notebook may keep; past it the unit scores nothing.",
+    ).tag(config=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._output_bytes: dict[int, int] = {}
+        self._kept_bytes = 0
+        self._too_large = ""
         if self.sandboxed:
             from grader.grading.sandboxed_kernel import SandboxedKernelManager
 
             self.kernel_manager_class = SandboxedKernelManager
 
     def output(self, outs, msg, display_id, cell_index):
+        size = content_size(msg["content"])
+        if msg["msg_type"] == "error":
+            if size > self.max_error_bytes:
+                self._past_cap(
+                    outs, f"an error output of {size} bytes (limit {self.max_error_bytes})"
+                )
+                msg = {**msg, "content": _short_error(msg["content"])}
+                size = content_size(msg["content"])
+            self._kept_bytes += size  # an error decides a test: it is always kept
+            return super().output(outs, msg, display_id, cell_index)
         if msg["msg_type"] in ("stream", "display_data", "execute_result", "update_display_data"):
             used = self._output_bytes.get(cell_index, 0)
-            self._output_bytes[cell_index] = used + len(str(msg["content"]))
+            self._output_bytes[cell_index] = used + size
             if self._output_bytes[cell_index] > self.max_output_bytes:
                 if used <= self.max_output_bytes:
                     outs.append(_cut(self.max_output_bytes))
                 return None
+        if self._kept_bytes + size > self.max_notebook_output_bytes:
+            limit = self.max_notebook_output_bytes
+            self._past_cap(outs, f"outputs of more than {limit} bytes in all (limit {limit})")
+            return None
+        self._kept_bytes += size
         return super().output(outs, msg, display_id, cell_index)
+
+    def _update_display_id(self, display_id, msg):
+        """A display update replaces an output in place: held to the cell's cap."""
+        size = content_size(msg["content"])
+        if size > self.max_output_bytes:
+            cell = self._running_index
+            outputs = self.nb.cells[cell].setdefault("outputs", []) if self.nb else []
+            self._past_cap(
+                outputs, f"a display update of {size} bytes (limit {self.max_output_bytes})"
+            )
+            return None
+        return super()._update_display_id(display_id, msg)
+
+    def handle_comm_msg(self, outs, msg, cell_index):
+        """A widget's state is kept in the notebook: held to the cell's cap."""
+        size = content_size(msg["content"])
+        if size > self.max_output_bytes:
+            self._past_cap(
+                outs, f"a widget message of {size} bytes (limit {self.max_output_bytes})"
+            )
+            return None
+        return super().handle_comm_msg(outs, msg, cell_index)
+
+    def _past_cap(self, outs, what: str) -> None:
+        """Mark the notebook, once, with the first cap it passed."""
+        if not self._too_large:
+            self._too_large = what
+            outs.append(
+                NotebookNode(
+                    output_type="error",
+                    ename=OUTPUT_TOO_LARGE,
+                    evalue=f"this notebook's kernel sent {what}",
+                    traceback=[],
+                )
+            )
 
     def preprocess_cell(self, cell, resources, index):
         self._running_index = index  # the cell to blame if the kernel dies now
@@ -108,3 +178,24 @@ def _is_kernel_death(exc: Exception) -> bool:
     return isinstance(exc, (DeadKernelError, RuntimeError)) and not isinstance(
         exc, NotImplementedError
     )
+
+
+def content_size(value: object) -> int:
+    """About the bytes of a message's content: the lengths of its texts and buffers, summed
+    without making a copy (``str(content)`` of a 150 MB message would double it)."""
+    if isinstance(value, str | bytes | bytearray | memoryview):
+        return len(value)
+    if isinstance(value, dict):
+        return sum(content_size(k) + content_size(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return sum(content_size(v) for v in value)
+    return 8
+
+
+def _short_error(content: dict) -> dict:
+    """An error's name and the start of its message, without the traceback."""
+    return {
+        "ename": str(content.get("ename", ""))[:200],
+        "evalue": str(content.get("evalue", ""))[:ERROR_KEPT] + " [cut]",
+        "traceback": [],
+    }
