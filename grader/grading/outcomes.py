@@ -21,7 +21,10 @@ OUTCOMES = {
     },
     "05_function": {"check_function_run": "function.run"},
     "06_register_deploy": {"check_register": "register"},
-    "07_cleanup": {"check_cleanup": "cleanup"},
+    "07_cleanup": {
+        "check_endpoint_deleted": "cleanup.endpoint",
+        "check_cluster_terminated": "cleanup.cluster",
+    },
 }
 
 #: The notebooks whose audited checks read MLflow's store; the others' read files and the

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import nbformat
 
+from grader.editions import notebook_language
 from grader.grading import results as r
 from grader.grading import starting_states, tamper
 from grader.grading.collect import collect, unscored
@@ -77,7 +78,8 @@ def grade_unit(
     if not readable(unit.submitted):
         return unscored(source, r.UNREADABLE)
 
-    sandbox = Sandbox(work / unit.student / unit.notebook, unit.student)
+    language = notebook_language(nbformat.read(unit.submitted, as_version=4))
+    sandbox = Sandbox(work / unit.student / unit.notebook, unit.student, language)
     if sandbox.root.exists():
         shutil.rmtree(sandbox.root)
     sandbox.create()
@@ -104,9 +106,12 @@ def grade_unit(
         if jail is not None:
             jail.destroy()
     if timed_out:
-        return unscored(source, r.TIMED_OUT)
-    result = collect(root, unit.student, source)
-    return tamper.withhold(result, tamper.scan_notebook(unit.submitted))
+        result = unscored(source, r.TIMED_OUT)
+    else:
+        result = collect(root, unit.student, source)
+        result = tamper.withhold(result, tamper.scan_notebook(unit.submitted))
+    result.language = language or "en"  # the feedback page's language
+    return result
 
 
 def _jail(sandbox: Sandbox, limits: SandboxLimits) -> Jail:

@@ -22,5 +22,5 @@ def test_an_empty_lab_fails_every_record_check(lab_home):
     found = audit("04_mlflow_run")
     assert set(found) == {"check_mlflow_run", "check_mlflow_model"}
     assert not any(v["passed"] for v in found.values())
-    assert "0 such runs" in found["check_mlflow_run"]["report"]
+    assert "found:    no run in" in found["check_mlflow_run"]["report"]
     assert audit("03_data_prep") == {}  # nothing of step 03 outlives its kernel
