@@ -135,6 +135,8 @@ KO: dict[str, str] = {
     "at least one version": "버전 1개 이상",
     "version {v}": "버전 {v}",
     "no such model": "해당 모델 없음",
+    "version {v} from run {id}": "run {id}에서 만든 버전 {v}",
+    "your latest run with a model, {ago}": "모델이 있는 가장 최근 run, {ago}",
     "(no run with a model)": "(모델이 있는 run 없음)",
     "the version comes from your latest run": "버전이 가장 최근 run에서 만들어짐",
     "Register runs:/<latest run id>/<its classifier-… folder>.": (
