@@ -51,8 +51,8 @@ class Settings:
     language: str = _setting(
         "MLFLOW_LAB_LANG",
         "en",
-        "Language of the self-check messages, 'en' or 'ko'; unset: the notebook's edition "
-        "(Korean in course/ko/).",
+        "Language of the self-check messages, 'en' or 'ko', for a notebook that does not "
+        "name its edition (the Korean ones do, in their metadata); unset: the edition's folder.",
     )
     ui_url: str = _setting(
         "MLFLOW_LAB_UI_URL",

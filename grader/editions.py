@@ -111,6 +111,42 @@ def edition_language(notebook_path: str) -> str | None:
     return None
 
 
+def notebook_language(notebook) -> str | None:
+    """The edition a notebook says it is in: ``metadata.mlflow_lab.language``, which
+    :func:`translate` writes into every translated notebook. ``notebook`` is a notebook node
+    or a path; None when it names no known language (or cannot be read)."""
+    from grader.config import LANGUAGES
+
+    if not hasattr(notebook, "metadata"):
+        notebook = _read_metadata(Path(notebook))
+    lang = (getattr(notebook, "metadata", None) or {}).get("mlflow_lab", {}).get("language")
+    return lang if lang in LANGUAGES else None
+
+
+def _read_metadata(path: Path):
+    """The notebook's metadata only (as a small object), cached while the file is unchanged:
+    self-checks ask for the language once per message."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if key not in _METADATA:
+        import json
+        from types import SimpleNamespace
+
+        try:
+            meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+        except (OSError, ValueError, AttributeError):
+            meta = {}
+        _METADATA.clear()  # one notebook at a time: the kernel's own
+        _METADATA[key] = SimpleNamespace(metadata=meta if isinstance(meta, dict) else {})
+    return _METADATA[key]
+
+
+_METADATA: dict[tuple[str, int, int], object] = {}
+
+
 def write_editions(editions: dict[str, dict[str, object]], course: Path) -> list[Path]:
     """Write what :func:`translate_all` made into each language's folder."""
     import nbformat

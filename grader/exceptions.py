@@ -11,6 +11,11 @@ from databricks.sdk.errors import InvalidParameterValue, NotFound, ResourceAlrea
 class GraderError(Exception):
     """Base of every error this package raises on purpose."""
 
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows in a notebook: the message, not a traceback into the course's
+        own code (re-running step 06's deploy cell, say, is answered by its message)."""
+        return [f"\x1b[31m{type(self).__name__}:\x1b[0m", *str(self).splitlines()]
+
 
 class ConfigError(GraderError):
     """A setting has a value that cannot be used."""
@@ -74,6 +79,3 @@ class WorkspaceAuthError(ConfigError):
 class WorkspaceStateError(GraderError):
     """A workspace resource (cluster, run, endpoint) failed or did not reach its state in
     time; the message names the resource and its last state."""
-
-    def _render_traceback_(self) -> list[str]:
-        return [f"\x1b[31m{type(self).__name__}:\x1b[0m", *str(self).splitlines()]

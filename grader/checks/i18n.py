@@ -2,28 +2,43 @@
 
 A check writes its messages in English, through :func:`t`: ``t("{n} rows", n=rows)``. The
 English text is the key of the translation (as gettext does it, without the build step):
-:data:`grader.checks.messages_ko.KO` maps it to Korean. The language is the setting
-``MLFLOW_LAB_LANG`` (``en`` or ``ko``) or else the notebook's edition, read when a check
-runs, so a learner who switches it sees the next table in the new language. A test fails when a message has no Korean.
+:data:`grader.checks.messages_ko.KO` maps it to Korean. The language is read when a check
+runs (:func:`language`): the notebook's edition from its metadata, else the setting
+``MLFLOW_LAB_LANG``, else the edition's folder. A test fails when a message has no Korean.
 """
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from grader.config import Settings
-from grader.editions import edition_language
+from grader.editions import edition_language, notebook_language
+
+
+def notebook_path() -> str | None:
+    """The notebook this kernel runs: JupyterLab says so (``JPY_SESSION_NAME``); nbgrader
+    and papermill start the kernel in the notebook's folder, where it is ``<step>.ipynb``."""
+    if session := os.environ.get("JPY_SESSION_NAME"):
+        return session
+    from grader.lab import steps
+
+    step = steps.current()
+    return str(Path.cwd() / f"{step}.ipynb") if step else None
 
 
 def language() -> str:
-    """The language self-checks speak now: ``MLFLOW_LAB_LANG`` when set; otherwise the
-    language of the edition the notebook belongs to, so ``course/ko/`` answers in Korean in
-    any JupyterLab. JupyterLab tells the kernel its notebook's path (``JPY_SESSION_NAME``);
-    nbgrader's Validate and papermill run the kernel in the notebook's folder."""
+    """The language self-checks speak now: the notebook's edition (``metadata.mlflow_lab.
+    language``, which the release writes into the Korean notebooks, wherever the notebook
+    was moved: a graded hand-in sits in ``submitted/<student>/``); else ``MLFLOW_LAB_LANG``;
+    else the edition's folder (``course/ko/``); else English."""
+    notebook = notebook_path()
+    if notebook and (lang := notebook_language(notebook)):
+        return lang
     if os.environ.get("MLFLOW_LAB_LANG", "").strip():
         return Settings.from_env().lang
-    notebook = os.environ.get("JPY_SESSION_NAME") or os.path.join(os.getcwd(), "notebook.ipynb")
-    return edition_language(notebook) or Settings.from_env().lang
+    where = notebook or os.path.join(os.getcwd(), "notebook.ipynb")
+    return edition_language(where) or Settings.from_env().lang
 
 
 def catalog(lang: str) -> dict[str, str]:
@@ -35,10 +50,15 @@ def catalog(lang: str) -> dict[str, str]:
     return {}
 
 
-def t(message: str, /, **values: object) -> str:
-    """``message`` in the learner's language, with ``values`` filled in (``str.format``).
+def translate(message: str, lang: str, /, **values: object) -> str:
+    """``message`` in ``lang``, with ``values`` filled in (``str.format``).
 
     A message without a translation stays English rather than failing a learner's check.
     """
-    text = catalog(language()).get(message, message)
+    text = catalog(lang).get(message, message)
     return text.format(**values) if values else text
+
+
+def t(message: str, /, **values: object) -> str:
+    """``message`` in the learner's language (:func:`language`), with ``values`` filled in."""
+    return translate(message, language(), **values)

@@ -41,7 +41,6 @@ KO: dict[str, str] = {
         "w.dbfs.upload(path, io.BytesIO(penguins_csv()), overwrite=True)로 업로드하십시오."
     ),
     "the file is the lab's penguins.csv, byte for byte": "파일이 실습의 penguins.csv와 바이트 단위로 같음",
-    "sha256 {digest}… ({size} bytes)": "sha256 {digest}… ({size}바이트)",
     "Upload penguins_csv() unchanged: no re-encoding, no edits.": (
         "penguins_csv()를 그대로 업로드하십시오: 인코딩을 바꾸거나 수정하지 마십시오."
     ),
@@ -82,9 +81,6 @@ KO: dict[str, str] = {
     "data.dropna() removes the 2 penguins without measurements.": (
         "data.dropna()는 측정값이 없는 펭귄 2마리를 제거합니다."
     ),
-    "train and test add up to the data": "train과 test를 합치면 전체 데이터",
-    "about 70% of rows for training": "약 70%의 행이 학습용",
-    "0.6 ≤ train share ≤ 0.8": "0.6 ≤ 학습 데이터 비율 ≤ 0.8",
     "randomSplit([0.7, 0.3]): training first.": "randomSplit([0.7, 0.3]): 학습 데이터가 먼저입니다.",
     # step 04
     "Step 04 · an MLflow run with the lab's parameters": "4단계 · 실습 파라미터로 실행한 MLflow run",
@@ -92,13 +88,6 @@ KO: dict[str, str] = {
     "Inside `with mlflow.start_run():` log maxIter and regParam with log_param.": (
         "`with mlflow.start_run():` 블록 안에서 log_param으로 maxIter와 regParam을 기록하십시오."
     ),
-    "a finished run with maxIter={max_iter}, regParam={reg_param}": (
-        "maxIter={max_iter}, regParam={reg_param}로 완료된 run"
-    ),
-    "params maxIter={max_iter}, regParam={reg_param} in {experiment}": (
-        "{experiment}에 파라미터 maxIter={max_iter}, regParam={reg_param}"
-    ),
-    "{n} such runs": "해당 run {n}개",
     "three metrics logged, each in [0, 1]": "메트릭 3개가 기록되었고 각각 [0, 1] 범위임",
     "mlflow.log_metric(metric, metricValue) for each of the three metrics.": (
         "세 메트릭 각각에 대해 mlflow.log_metric(metric, metricValue)를 호출하십시오."
@@ -107,11 +96,6 @@ KO: dict[str, str] = {
     "a logged Spark model (an MLmodel file) in the run's artifacts": (
         "run의 아티팩트에 기록된 Spark 모델(MLmodel 파일)"
     ),
-    "no model": "모델 없음",
-    "the logged accuracy is the logged model's accuracy on test": (
-        "기록된 accuracy가 기록된 모델의 test 정확도와 같음"
-    ),
-    "{value:.4f} (logged)": "{value:.4f} (기록된 값)",
     "the model does not load": "모델을 불러올 수 없음",
     "Evaluate model.transform(test) and log what the evaluator returns.": (
         "model.transform(test)를 평가하고 evaluator가 반환한 값을 기록하십시오."
@@ -151,6 +135,8 @@ KO: dict[str, str] = {
     "at least one version": "버전 1개 이상",
     "version {v}": "버전 {v}",
     "no such model": "해당 모델 없음",
+    "version {v} from run {id}": "run {id}에서 만든 버전 {v}",
+    "your latest run with a model, {ago}": "모델이 있는 가장 최근 run, {ago}",
     "(no run with a model)": "(모델이 있는 run 없음)",
     "the version comes from your latest run": "버전이 가장 최근 run에서 만들어짐",
     "Register runs:/<latest run id>/<its classifier-… folder>.": (
@@ -169,7 +155,6 @@ KO: dict[str, str] = {
         "등록한 버전을 서빙하고 엔드포인트를 계속 실행해 두십시오."
     ),
     # step 07
-    "Step 07 · clean up": "7단계 · 정리하기",
     "endpoint {name} deleted": "엔드포인트 {name} 삭제됨",
     "your cluster is terminated": "cluster가 종료됨",
     "no cluster": "cluster 없음",
@@ -180,4 +165,70 @@ KO: dict[str, str] = {
     "no Spark session left in this notebook": "이 notebook에 남은 Spark 세션 없음",
     "a running SparkSession": "실행 중인 SparkSession",
     "Terminating the cluster stops its Spark session.": "cluster를 종료하면 Spark 세션도 멈춥니다.",
+    # step 03 (split, types)
+    "a 70/30 split, training first": "학습 데이터가 먼저인 70/30 분할",
+    "randomSplit([0.7, 0.3]): train the 0.7 part, test the 0.3 part": "randomSplit([0.7, 0.3]): train은 0.7 부분, test는 0.3 부분",
+    "splits = data.randomSplit([0.7, 0.3]); train, test = splits[0], splits[1]": "splits = data.randomSplit([0.7, 0.3])로 분할하고 train, test = splits[0], splits[1]로 나누십시오.",
+    "train {n_train} rows, test {n_test} rows": "train {n_train}행, test {n_test}행",
+    "{names} not a part of data.randomSplit(...)": "{names}이(가) data.randomSplit(...)의 한 부분이 아님",
+    "train and test come from two different randomSplit calls": "train과 test가 서로 다른 randomSplit 호출에서 나옴",
+    "Split once and take both parts of the same split: training first.": "한 번만 분할하고 같은 분할의 두 부분을 사용하십시오: 학습 데이터가 먼저입니다.",
+    "weights {weights}, train first": "가중치 {weights}, train이 먼저",
+    "train and test swapped: train is the 0.3 part": "train과 test가 뒤바뀜: train이 0.3 부분임",
+    "{name}: missing": "{name}: 없음",
+    "{name}: not a column of the lab": "{name}: 실습에 없는 컬럼",
+    # step 01 (file)
+    "{size:,} bytes, {rows} rows": "{size:,}바이트, {rows}행",
+    "it ends after line {n}": "{n}번째 줄 뒤에서 끝남",
+    "line {n} differs: {line}": "{n}번째 줄이 다름: {line}",
+    "line {n} ends in CR LF, the lab's file in LF": "{n}번째 줄이 CR LF로 끝남(실습 파일은 LF)",
+    # runs (steps 04-06)
+    "your latest run {id}, {ago}": "가장 최근 run {id}, {ago}",
+    "an older run {id}, {ago}": "이전 run {id}, {ago}",
+    "at an unknown time": "시각 알 수 없음",
+    "{n} seconds ago": "{n}초 전",
+    "{n} minutes ago": "{n}분 전",
+    "{n} hours ago": "{n}시간 전",
+    "{n} days ago": "{n}일 전",
+    "your latest run has maxIter={max_iter}, regParam={reg_param}": "가장 최근 run의 파라미터가 maxIter={max_iter}, regParam={reg_param}임",
+    "{older} had them, but the latest run is the one judged": "{older}에는 이 값이 있지만, 평가 대상은 가장 최근 run입니다",
+    "a run in your experiment": "실험(experiment)에 run이 있음",
+    "a run in {experiment}": "{experiment}에 run",
+    "no run": "run 없음",
+    "no run in {experiment}": "{experiment}에 run 없음",
+    "not logged": "기록되지 않음",
+    "no model in {run}": "{run}에 모델 없음",
+    "the logged metrics are the logged model's on test": "기록된 메트릭이 기록된 모델의 test 메트릭과 같음",
+    "a model that loads": "불러올 수 있는 모델",
+    "{metric}={value:.4f} logged": "{metric}={value:.4f} 기록됨",
+    "Run the training cell: a run inside `with mlflow.start_run():`.": "학습 셀을 실행하십시오: `with mlflow.start_run():` 블록 안의 run.",
+    # step 05
+    "Your function takes its parameters in another order ({found}); the lab's order is {expected}, and a call by position gives each value to the wrong parameter.": "함수의 파라미터 순서가 다릅니다({found}). 실습의 순서는 {expected}이며, 위치로 호출하면 각 값이 엉뚱한 파라미터에 전달됩니다.",
+    "maxIter and regParam are swapped: pass maxIterations third and regularization fourth, and log maxIter=maxIterations, regParam=regularization.": "maxIter와 regParam이 뒤바뀌었습니다: maxIterations를 세 번째, regularization을 네 번째로 전달하고 maxIter=maxIterations, regParam=regularization으로 기록하십시오.",
+    "Your function fails for maxIterations={max_iter}, regularization={reg_param}: it must work for any values, as the lab's does.": "함수가 maxIterations={max_iter}, regularization={reg_param}에서 실패합니다: 실습의 함수처럼 어떤 값에도 동작해야 합니다.",
+    # step 07
+    "Step 07 · delete the endpoint": "7단계 · 엔드포인트 삭제하기",
+    "Step 07 · terminate the cluster": "7단계 · cluster 종료하기",
+    # See your run (lab/display.py)
+    "You have no run in this step yet: run the training cell first.": "이 단계의 run이 아직 없습니다: 먼저 학습 셀을 실행하십시오.",
+    "{run} logged no model, so there is no confusion matrix to show: log it with mlflow.spark.log_model(model, unique_model_name, ...) and run it again.": "{run}에는 기록된 모델이 없어 혼동 행렬을 보여 줄 수 없습니다: mlflow.spark.log_model(model, unique_model_name, ...)로 모델을 기록하고 다시 실행하십시오.",
+    "Your run in the MLflow UI:": "MLflow UI의 run:",
+    "All your runs, to compare:": "비교할 모든 run:",
+    # the feedback page and its reasons (grading/feedback.py, grading/collect.py)
+    "Feedback for {student}": "{student}님의 피드백",
+    "Total:": "총점:",
+    "Scored nothing: {reason}": "점수 없음: {reason}",
+    "No tests were graded.": "채점된 테스트가 없습니다.",
+    "Test": "테스트",
+    "Points": "점수",
+    "Result": "결과",
+    "Report": "보고서",
+    "{what}: expected {expected}, found {found}": "{what}: 기대값 {expected}, 실제값 {found}",
+    "missing": "제출되지 않음",
+    "timed out": "시간 초과",
+    "kernel died": "커널이 중단됨",
+    "could not be read": "읽을 수 없음",
+    "test cell missing or altered in the submission": "제출물에서 테스트 셀이 없거나 변경됨",
+    "tampering with the grader": "채점기를 조작함",
+    "not confirmed by the lab's records": "실습 기록으로 확인되지 않음",
 }

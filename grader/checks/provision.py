@@ -5,7 +5,7 @@ from __future__ import annotations
 from grader.checks.i18n import t
 from grader.checks.learner import MISSING, Learner
 from grader.checks.report import Report
-from grader.lab.dataset import LAB_PATH, PENGUINS_SHA256, sha256
+from grader.lab.dataset import LAB_PATH, PENGUINS_SHA256, penguins_csv, sha256
 
 
 def workspace(lab, learner: Learner) -> Report:
@@ -48,12 +48,33 @@ def data(lab, learner: Learner) -> Report:
     if present:
         with w.dbfs.download(LAB_PATH) as f:
             content = f.read()
-        digest = sha256(content)
         report.add(
             t("the file is the lab's penguins.csv, byte for byte"),
-            digest == PENGUINS_SHA256,
-            expected=f"sha256 {PENGUINS_SHA256[:16]}…",
-            found=t("sha256 {digest}… ({size} bytes)", digest=digest[:16], size=len(content)),
+            sha256(content) == PENGUINS_SHA256,
+            expected=_shape(penguins_csv()),
+            found=_shape(content) + _first_difference(content, penguins_csv()),
             hint=t("Upload penguins_csv() unchanged: no re-encoding, no edits."),
         )
     return report
+
+
+def _shape(content: bytes) -> str:
+    """``13,456 bytes, 344 rows``: what a learner can compare, unlike two hashes."""
+    rows = max(0, len(content.splitlines()) - 1)  # the header is not a row
+    return t("{size:,} bytes, {rows} rows", size=len(content), rows=rows)
+
+
+def _first_difference(content: bytes, lab: bytes) -> str:
+    """``; line 5 differs: …`` (nothing when the file only ends early or runs on)."""
+    mine, theirs = content.split(b"\n"), lab.split(b"\n")
+    for number, (a, b) in enumerate(zip(mine, theirs, strict=False), start=1):
+        if a == b:
+            continue
+        if number == len(mine) and not a:  # the learner's file stops here
+            return "; " + t("it ends after line {n}", n=number - 1)
+        if a.rstrip(b"\r") == b:
+            return "; " + t("line {n} ends in CR LF, the lab's file in LF", n=number)
+        return "; " + t(
+            "line {n} differs: {line}", n=number, line=a[:80].decode("utf-8", "replace")
+        )
+    return ""

@@ -32,15 +32,24 @@ def register(lab, learner: Learner) -> Report:
     )
     latest = reference.latest_model_run(lab.experiment_id)
     if version is not None:
-        expected_run = latest[0].info.run_id if latest else t("(no run with a model)")
+        expected_run = latest[0].info.run_id if latest else None
         report.add(
             t("the version comes from your latest run"),
             version.run_id == expected_run,
-            expected=f"run {expected_run}",
-            found=f"run {version.run_id}",
+            expected=f"run {expected_run} ({describe(latest[0])})"
+            if latest
+            else t("(no run with a model)"),
+            found=t("version {v} from run {id}", v=version.version, id=version.run_id),
             hint=t("Register runs:/<latest run id>/<its classifier-… folder>."),
         )
     return report
+
+
+def describe(run) -> str:
+    """``your latest run with a model, 3 minutes ago``."""
+    from grader.checks.runs import ago
+
+    return t("your latest run with a model, {ago}", ago=ago(run.info.start_time))
 
 
 def _endpoint_facts(lab, report: Report):

@@ -26,7 +26,8 @@ CHECKS = {
     "register": "grader.checks.register_deploy:register",
     "endpoint": "grader.checks.register_deploy:endpoint",
     "endpoint.others": "grader.checks.register_deploy:other_penguins",
-    "cleanup": "grader.checks.cleanup:cleanup",
+    "cleanup.endpoint": "grader.checks.cleanup:endpoint",
+    "cleanup.cluster": "grader.checks.cleanup:cluster",
 }
 
 

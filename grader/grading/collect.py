@@ -45,18 +45,31 @@ def unscored(source: Path, reason: str) -> r.NotebookResult:
 
 
 def first_failure(report_text: str) -> str:
-    """The first failed fact of a check's report, in one line: the per-test reason."""
+    """The first failed fact of a check's report, in one line and in the report's language:
+    the per-test reason."""
+    from grader.checks.i18n import translate
+    from grader.config import LANGUAGES
+
     lines = [line.strip() for line in report_text.splitlines()]
-    for i, line in enumerate(lines):
-        if line.startswith("FAIL"):
+    for lang in LANGUAGES:
+        fail, expected, found = (translate(w, lang) for w in ("FAIL", "expected", "found"))
+        for i, line in enumerate(lines):
+            if not line.startswith(fail + " "):
+                continue
             detail = {
                 key: rest.strip()
                 for key, _, rest in (entry.partition(":") for entry in lines[i + 1 : i + 3])
-                if key in ("expected", "found")
+                if key in (expected, found)
             }
-            what = line[len("FAIL") :].strip()
+            what = line[len(fail) :].strip()
             if detail:
-                return f"{what}: expected {detail.get('expected', '?')}, found {detail.get('found', '?')}"
+                return translate(
+                    "{what}: expected {expected}, found {found}",
+                    lang,
+                    what=what,
+                    expected=detail.get(expected, "?"),
+                    found=detail.get(found, "?"),
+                )
             return what
     return "check failed"
 

@@ -15,8 +15,19 @@ from collections.abc import Iterable, Mapping
 from html import escape
 from pathlib import Path
 
+from grader.checks.i18n import translate
 from grader.grading.reports import format_points
-from grader.grading.results import MISSING, NotebookResult, StudentResult
+from grader.grading.results import (
+    KERNEL_DIED,
+    MISSING,
+    NOT_CONFIRMED,
+    TAMPERING,
+    TEST_CELL_MISSING,
+    TIMED_OUT,
+    UNREADABLE,
+    NotebookResult,
+    StudentResult,
+)
 from grader.grading.safe_text import printable
 from grader.lab.steps import STEPS
 
@@ -77,13 +88,27 @@ def _notebook_sections(
     return sections
 
 
-def _test_rows(nb: NotebookResult) -> list[str]:
+#: Why a test or notebook scored nothing, as grading writes it (English, for the CSV files);
+#: the page says it in the student's language.
+_REASONS = (MISSING, TIMED_OUT, KERNEL_DIED, UNREADABLE, TEST_CELL_MISSING, TAMPERING,
+            NOT_CONFIRMED)  # fmt: skip
+
+
+def _reason(reason: str, lang: str) -> str:
+    """``reason`` with its known part (``kernel died``, ``not confirmed by …``) in ``lang``."""
+    for known in _REASONS:
+        if reason.startswith(known):
+            return translate(known, lang) + reason[len(known) :]
+    return reason
+
+
+def _test_rows(nb: NotebookResult, lang: str = "en") -> list[str]:
     rows = []
     for t in nb.tests:
         mark = '<span class="pass">✅</span>' if t.passed else '<span class="fail">❌</span>'
         report = f"<pre>{_text(t.message, one_line=False)}</pre>" if t.message else ""
         if t.reason:
-            report += f'<p class="reason">{_text(t.reason)}</p>'
+            report += f'<p class="reason">{_text(_reason(t.reason, lang))}</p>'
         rows.append(
             "<tr>"
             f"<td><code>{_text(t.test_id)}</code></td>"
@@ -95,6 +120,10 @@ def _test_rows(nb: NotebookResult) -> list[str]:
     return rows
 
 
+def _heads(lang: str) -> list[str]:
+    return [translate(h, lang) for h in ("Test", "Points", "Result", "Report")]
+
+
 def render_feedback(
     result: StudentResult, *, max_points_by_notebook: Mapping[str, float] | None = None
 ) -> str:
@@ -103,21 +132,23 @@ def render_feedback(
     sections = _notebook_sections(result, max_points_by_notebook)
     total = sum(nb.score for nb, _ in sections)
     maximum = sum(m for _, m in sections)
-    student = _text(result.student)
+    lang = result.language  # the page speaks the student's edition
+    title = escape(translate("Feedback for {student}", lang, student=printable(result.student)))
     parts = [
         "<!DOCTYPE html>",
-        '<html lang="en">',
+        f'<html lang="{escape(lang)}">',
         "<head>",
         '<meta charset="utf-8">',
         # Defence in depth: even a value that escaped escaping could run nothing.
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\';'
         " style-src 'unsafe-inline'\">",
-        f"<title>Feedback for {student}</title>",
+        f"<title>{title}</title>",
         f"<style>{_CSS}</style>",
         "</head>",
         "<body>",
-        f"<h1>Feedback for {student}</h1>",
-        f"<p>Total: <strong>{format_points(total)} / {format_points(maximum)}</strong></p>",
+        f"<h1>{title}</h1>",
+        f"<p>{escape(translate('Total:', lang))} "
+        f"<strong>{format_points(total)} / {format_points(maximum)}</strong></p>",
     ]
     for nb, nb_max in sections:
         parts.append("<section>")
@@ -125,19 +156,21 @@ def render_feedback(
             f"<h2>{_text(nb.notebook)}: {format_points(nb.score)} / {format_points(nb_max)}</h2>"
         )
         if nb.reason:
-            parts.append(f'<p class="reason">Scored nothing: {_text(nb.reason)}</p>')
+            scored = translate("Scored nothing: {reason}", lang, reason=_reason(nb.reason, lang))
+            parts.append(f'<p class="reason">{_text(scored)}</p>')
         if nb.tests:
             parts += [
                 "<table>",
-                "<thead><tr><th>Test</th><th>Points</th><th>Result</th><th>Report</th></tr>"
-                "</thead>",
+                "<thead><tr>"
+                + "".join(f"<th>{escape(head)}</th>" for head in _heads(lang))
+                + "</tr></thead>",
                 "<tbody>",
-                *_test_rows(nb),
+                *_test_rows(nb, lang),
                 "</tbody>",
                 "</table>",
             ]
         else:
-            parts.append("<p>No tests were graded.</p>")
+            parts.append(f"<p>{escape(translate('No tests were graded.', lang))}</p>")
         parts.append("</section>")
     parts += ["</body>", "</html>"]
     return "\n".join(parts) + "\n"

@@ -35,6 +35,8 @@ class Sandbox:
     root: Path
     student: str
     live: Path | None = None
+    #: The edition of the notebook graded here (its metadata's), for the kernel's checks.
+    language: str | None = None
 
     @property
     def lab_home(self) -> LabHome:
@@ -71,6 +73,8 @@ class Sandbox:
                 "PYTHONDONTWRITEBYTECODE": "1",
             }
         )
+        if self.language:  # the checks speak the hand-in's language (grader/checks/i18n.py)
+            env["MLFLOW_LAB_LANG"] = self.language
         return env
 
 

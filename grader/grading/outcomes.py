@@ -56,7 +56,10 @@ OUTCOMES = {
         "check_register": ("register",),
         "check_endpoint": ("endpoint", "endpoint.others"),
     },
-    "07_cleanup": {"check_cleanup": ("cleanup",)},
+    "07_cleanup": {
+        "check_endpoint_deleted": ("cleanup.endpoint",),
+        "check_cluster_terminated": ("cleanup.cluster",),
+    },
 }
 
 #: The notebooks whose confirmations read MLflow's store; the others' read files and the
@@ -322,7 +325,8 @@ CONFIRM: dict[str, Callable] = {
     "register": _record_check("register"),
     "endpoint": _endpoint,
     "endpoint.others": _other_penguins,
-    "cleanup": _record_check("cleanup"),
+    "cleanup.endpoint": _record_check("cleanup.endpoint"),
+    "cleanup.cluster": _record_check("cleanup.cluster"),
 }
 
 

@@ -49,6 +49,7 @@ class NotebookResult:
     notebook: str
     tests: list[TestResult] = field(default_factory=list)
     reason: str = ""
+    language: str = ""  # the hand-in's edition ("en", "ko"); empty when none was graded
 
     @property
     def score(self) -> float:
@@ -82,6 +83,7 @@ class NotebookResult:
         return cls(
             notebook=_text(raw, "notebook"),
             reason=_text(raw, "reason", ""),
+            language=_text(raw, "language", ""),
             tests=[_test(t) for t in raw["tests"]],
         )
 
@@ -150,3 +152,9 @@ class StudentResult:
 
     def notebook(self, name: str) -> NotebookResult | None:
         return next((n for n in self.notebooks if n.notebook == name), None)
+
+    @property
+    def language(self) -> str:
+        """The edition the student worked in: that of most of their graded notebooks."""
+        found = [n.language for n in self.notebooks if n.language]
+        return max(dict.fromkeys(found), key=found.count) if found else "en"

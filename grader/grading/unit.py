@@ -32,6 +32,7 @@ from pathlib import Path
 
 import nbformat
 
+from grader.editions import notebook_language
 from grader.grading import hidden, outcomes, starting_states, tamper
 from grader.grading import results as r
 from grader.grading.collect import collect, unscored
@@ -89,10 +90,12 @@ def grade_unit(
     if not readable(unit.submitted):
         return unscored(source, r.UNREADABLE)
 
+    language = notebook_language(nbformat.read(unit.submitted, as_version=4))
     root_of_unit = work / unit.student / unit.notebook
     if root_of_unit.exists():
         shutil.rmtree(root_of_unit)
-    sandbox = Sandbox(root_of_unit, unit.student, None if limits is None else unit_folder())
+    live = None if limits is None else unit_folder()
+    sandbox = Sandbox(root_of_unit, unit.student, live, language)
     sandbox.create()
     if states is not None:
         starting_states.seed(sandbox.lab_home, states, unit.notebook, unit.student)
@@ -118,12 +121,15 @@ def grade_unit(
             jail.destroy()
         _keep_lab_home(sandbox)
     if timed_out:
-        return unscored(source, r.TIMED_OUT)
-    result = collect(root, unit.student, source)
-    result = outcomes.confirm(result, outcomes.read_audit(root))
-    findings = tamper.scan_notebook(unit.submitted)
-    result = tamper.withhold(result, findings)
-    return hidden.redact(result, source, tampered=bool(findings))
+        result = unscored(source, r.TIMED_OUT)
+    else:
+        result = collect(root, unit.student, source)
+        result = outcomes.confirm(result, outcomes.read_audit(root))
+        findings = tamper.scan_notebook(unit.submitted)
+        result = tamper.withhold(result, findings)
+        result = hidden.redact(result, source, tampered=bool(findings))
+    result.language = language or "en"  # the feedback page's language
+    return result
 
 
 def _keep_lab_home(sandbox: Sandbox) -> None:

@@ -38,7 +38,7 @@ class Lab:
         ``overrides`` are papermill parameters (``backend=``, ``home=``, ``seed=``...) that
         take precedence over the environment.
         """
-        steps.index(step)
+        steps.enter(step)  # raises for a step that is not the course's
         quiet()
         settings = Settings.from_env()
         given = {k: str(v) for k, v in overrides.items() if v is not None}
@@ -151,6 +151,13 @@ class Lab:
     def latest_model_run(self):
         """Your newest finished run that logged a model, and the model's URI; None if none."""
         return reference.latest_model_run(self.experiment_id)
+
+    def see_run(self, test) -> None:
+        """Show your latest run of this step: its confusion matrix on ``test`` and its page
+        in the MLflow UI (see :func:`grader.lab.display.see_run`)."""
+        from grader.lab.display import see_run
+
+        see_run(self, test)
 
     def ui_url(self, run=None) -> str:
         """Where the MLflow UI (``MLFLOW_LAB_UI_URL``, started by ``nox -s mlflow-ui``) shows

@@ -26,6 +26,25 @@ NEEDS = {
     "07_cleanup": ("data", "cluster", "model_run", "endpoint"),
 }
 
+#: The MLflow tag naming the step a run was made in (see :mod:`grader.lab.run_context`).
+STEP_TAG = "mlflow_lab.step"
+
+#: The step whose ``Lab.setup`` ran last in this process (None before any).
+_current: str | None = None
+
+
+def enter(step: str) -> None:
+    """Make ``step`` this process's current step: the runs it starts are tagged with it."""
+    global _current
+    index(step)
+    _current = step
+
+
+def current() -> str | None:
+    """The step this process's notebook is (``Lab.setup``'s), or None outside the course."""
+    return _current
+
+
 #: The steps whose notebooks run Spark on the learner's cluster (07 only terminates it).
 USES_SPARK = ("03_data_prep", "04_mlflow_run", "05_function", "06_register_deploy")
 
@@ -49,3 +68,16 @@ def step_of(nb, input_path: str | None = None) -> str | None:
             return found.group(1)
     stem = Path(str(input_path or "")).stem
     return stem if stem in STEPS else None
+
+
+def step_runs(experiment_id: str, step: str) -> list:
+    """The runs ``step`` made in an experiment, newest first, any status: what the learner
+    tried, in order. A run without the tag (made outside the lab) counts for any step."""
+    import mlflow
+
+    runs = mlflow.search_runs(
+        experiment_ids=[experiment_id],
+        order_by=["attributes.start_time DESC"],
+        output_format="list",
+    )
+    return [r for r in runs if r.data.tags.get(STEP_TAG) in (None, step)]

@@ -70,3 +70,36 @@ def test_the_right_signature_passes() -> None:
         show=False,
     )
     assert report.passed and len(report.results) == 1
+
+
+def test_another_order_is_named_as_such_in_the_hint() -> None:
+    def train_penguin_model(training_data, test_data, regularization, maxIterations):
+        return None
+
+    with pytest.raises(CheckFailed) as info:
+        run_check(
+            SimpleNamespace(),
+            "function.signature",
+            namespace={"train_penguin_model": train_penguin_model},
+            show=False,
+        )
+    assert "takes its parameters in another order" in str(info.value)
+
+
+def test_the_hidden_call_passes_values_by_name_when_the_names_are_the_labs() -> None:
+    """Parameters in another order cost the signature check only, not the hidden call."""
+    from grader.checks.function import call
+
+    seen = {}
+
+    def train_penguin_model(training_data, test_data, regularization, maxIterations):
+        seen.update(maxIterations=maxIterations, regularization=regularization)
+
+    call(train_penguin_model, "train", "test", 3, 0.05)
+    assert seen == {"maxIterations": 3, "regularization": 0.05}
+
+    def by_position(train, test, iterations, reg):  # other names: the lab's order is all we know
+        seen.update(iterations=iterations, reg=reg)
+
+    call(by_position, "train", "test", 3, 0.05)
+    assert seen["iterations"] == 3 and seen["reg"] == 0.05

@@ -49,7 +49,20 @@ def test_data_fails_on_an_edited_file(lab: Lab) -> None:
     text = str(info.value)
     assert f"PASS  {LAB_PATH} exists" in text
     assert "FAIL  the file is the lab's penguins.csv, byte for byte" in text
-    assert f"({len(edited)} bytes)" in text
+    # Sizes and rows a learner can compare, and where it differs; never two hashes.
+    assert f"expected: {len(penguins_csv()):,} bytes, 344 rows" in text
+    assert f"found:    {len(edited):,} bytes, 344 rows; line 1 ends in CR LF" in text
+    assert "sha256" not in text
+
+
+def test_a_truncated_file_says_how_much_is_missing(lab: Lab) -> None:
+    truncated = b"\n".join(penguins_csv().split(b"\n")[:101]) + b"\n"
+    lab.workspace.dbfs.upload(LAB_PATH, io.BytesIO(truncated))
+    with pytest.raises(CheckFailed) as info:
+        run_check(lab, "provision.data", namespace={}, show=False)
+    text = str(info.value)
+    assert f"found:    {len(truncated):,} bytes, 100 rows; it ends after line 101\n" in text
+    assert "sha256" not in text
 
 
 def test_workspace_check(lab: Lab) -> None:

@@ -21,7 +21,7 @@ def test_every_check_loads_as_a_function_of_lab_and_learner(name: str) -> None:
 def test_unknown_check_lists_the_known_ones() -> None:
     with pytest.raises(KeyError, match="No check named 'nope'") as info:
         load("nope")
-    assert "data_prep.split" in str(info.value) and "cleanup" in str(info.value)
+    assert "data_prep.split" in str(info.value) and "cleanup.cluster" in str(info.value)
 
 
 def test_run_check_shows_the_report(capsys: pytest.CaptureFixture[str]) -> None:

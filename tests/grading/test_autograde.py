@@ -33,10 +33,10 @@ COURSE_MAX = sum(MAXIMA.values())
 LOSSES = {
     "no_dropna": ("03_data_prep", {"check_data_prep"}),
     "wrong_split": ("03_data_prep", {"check_split"}),
-    "wrong_hyperparameters": ("04_mlflow_run", {"check_mlflow_run", "check_mlflow_model"}),
+    "wrong_hyperparameters": ("04_mlflow_run", {"check_mlflow_run"}),
     "model_not_logged": ("04_mlflow_run", {"check_mlflow_model"}),
     "wrong_model_name": ("06_register_deploy", {"check_register", "check_endpoint"}),
-    "endpoint_not_deleted": ("07_cleanup", {"check_cleanup"}),
+    "endpoint_not_deleted": ("07_cleanup", {"check_endpoint_deleted"}),
 }
 
 

@@ -33,7 +33,7 @@ def test_an_empty_lab_fails_every_record_check():
     found = audit("04_mlflow_run")
     assert set(found) == {"check_mlflow_run", "check_mlflow_model"}
     assert not any(v["passed"] for v in found.values())
-    assert "0 such runs" in found["check_mlflow_run"]["report"]
+    assert "found:    no run in" in found["check_mlflow_run"]["report"]
 
 
 @pytest.mark.parametrize("notebook", ["01_provision", "02_cluster", "03_data_prep"])

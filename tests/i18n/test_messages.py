@@ -16,12 +16,17 @@ from grader.checks.messages_ko import KO
 from grader.checks.report import Report
 from grader.exceptions import ConfigError
 
-CHECKS = Path(__file__).resolve().parents[2] / "grader" / "checks"
+GRADER = Path(__file__).resolve().parents[2] / "grader"
+CHECKS = GRADER / "checks"
+#: Learner-facing text outside the checks: "See your run", the feedback page, its reasons.
+ELSEWHERE = [GRADER / "lab" / "display.py", GRADER / "grading" / "feedback.py",
+             GRADER / "grading" / "collect.py"]  # fmt: skip
 
 
 def _calls(name: str):
-    """Every call of ``name(...)`` in the check modules, with its file."""
-    for path in sorted(CHECKS.glob("*.py")):
+    """Every call of ``name(...)`` in the check modules (and the other learner-facing
+    modules), with its file."""
+    for path in sorted(CHECKS.glob("*.py")) + ELSEWHERE:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == name:
                 yield path.name, node
@@ -31,13 +36,17 @@ def _calls(name: str):
 
 def _messages() -> dict[str, str]:
     """English message → file, for every ``t("...")`` (and the module-level HINT)."""
+    from grader.grading import feedback
+
     found = {}
-    for file, call in _calls("t"):
+    for file, call in [*_calls("t"), *_calls("translate")]:
         if call.args and isinstance(call.args[0], ast.Constant):
             found.setdefault(call.args[0].value, file)
+    for text in [*feedback._REASONS, "Test", "Points", "Result", "Report"]:  # said by name
+        found.setdefault(text, "feedback.py")
     for path in sorted(CHECKS.glob("*.py")):
         for node in ast.parse(path.read_text(encoding="utf-8")).body:
-            if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "HINT":
+            if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "").endswith("HINT"):
                 found.setdefault(node.value.value, path.name)
     return found
 
