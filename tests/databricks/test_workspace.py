@@ -45,6 +45,24 @@ def test_create_reuses_the_running_cluster_of_that_name(fake_databricks, capsys)
     assert "PENDING" in out and "RUNNING" in out and "Reusing your cluster" in out
 
 
+def test_a_rerun_starts_the_terminated_cluster_and_applies_a_changed_spec(fake_databricks) -> None:
+    """Re-running step 02 never makes a second cluster: a terminated one is started again,
+    a changed spec is applied with edit (the fake refuses an edit in a wrong state)."""
+    w = _client()
+    first = w.clusters.create_and_wait(spark_version="17.3.x-cpu-ml-scala2.13", **SPEC)
+    w.clusters.delete_and_wait(first.cluster_id)
+    again = w.clusters.create_and_wait(spark_version="17.3.x-cpu-ml-scala2.13", **SPEC)
+    assert again.cluster_id == first.cluster_id and again.state.value == "RUNNING"
+    assert len(fake_databricks.calls_to("POST", "/api/2.1/clusters/start")) == 1
+    assert not fake_databricks.calls_to("POST", "/api/2.1/clusters/edit")
+    changed = w.clusters.create_and_wait(
+        spark_version="17.3.x-cpu-ml-scala2.13", **{**SPEC, "autotermination_minutes": 30}
+    )
+    assert changed.cluster_id == first.cluster_id and changed.autotermination_minutes == 30
+    assert len(fake_databricks.calls_to("POST", "/api/2.1/clusters/edit")) == 1
+    assert len(fake_databricks.calls_to("POST", "/api/2.1/clusters/create")) == 1
+
+
 def test_a_cluster_that_fails_to_launch_is_named_with_its_state(fake_databricks) -> None:
     fake_databricks.compute.fail_next_launch = "CLOUD_PROVIDER_LAUNCH_FAILURE"
     with pytest.raises(WorkspaceStateError) as info:

@@ -6,7 +6,8 @@ as the lab does. In a workspace a whole class shares, those become the learner's
 (:mod:`grader.lab.databricks.naming`): ``w.dbfs`` puts the lab's paths in the learner's
 Unity Catalog volume (:mod:`grader.lab.databricks.volume`), or without Unity Catalog under
 the learner's DBFS folder, ``w.serving_endpoints`` maps ``predict-penguin`` to the learner's endpoint,
-``w.clusters.create_and_wait`` reuses the learner's running cluster of the same name. Every
+``w.clusters.create_and_wait`` reuses the learner's cluster of the same name (started if it
+is terminated). Every
 other attribute is the SDK client's, unchanged.
 """
 
@@ -22,6 +23,7 @@ from databricks.sdk.service import serving
 from databricks.sdk.service.compute import ClusterDetails, State
 from databricks.sdk.service.files import FileInfo
 
+from grader.lab import cluster_rules
 from grader.lab.databricks.naming import LAB_ENDPOINT, LearnerNames
 from grader.lab.databricks.waiting import wait_for
 
@@ -93,11 +95,15 @@ class LearnerClusters:
     def running_named(self, cluster_name: str) -> ClusterDetails | None:
         """The learner's cluster of that name that runs or is starting, if any."""
         alive = (State.RUNNING, State.PENDING, State.RESIZING, State.RESTARTING)
+        found = self.named(cluster_name)
+        return found if found is not None and found.state in alive else None
+
+    def named(self, cluster_name: str) -> ClusterDetails | None:
+        """The learner's newest cluster of that name, in any state."""
         mine = [
             c
             for c in self._clusters.list()
             if c.cluster_name == cluster_name
-            and c.state in alive
             and c.creator_user_name in (None, self._names.user_name)
         ]
         return max(mine, key=lambda c: c.start_time or 0) if mine else None
@@ -105,13 +111,39 @@ class LearnerClusters:
     def create_and_wait(
         self, spark_version: str, *, timeout: timedelta = CLUSTER_TIMEOUT, **spec: Any
     ) -> ClusterDetails:
+        """Create the cluster and wait until it runs. Run again, it reuses the learner's
+        cluster of that name instead of creating another: a terminated one is started, and
+        a changed spec is applied with ``edit`` (which restarts a running cluster)."""
         name = spec.get("cluster_name")
-        found = self.running_named(name) if name else None
-        if found is not None:
-            print(f"Reusing your cluster {name!r} ({found.cluster_id}), {found.state.value}.")
-            return self.wait_running(found.cluster_id, timeout=timeout)
-        created = self._clusters.create(spark_version=spark_version, **spec)
-        return self.wait_running(created.cluster_id, timeout=timeout)
+        found = self.named(name) if name else None
+        if found is None:
+            created = self._clusters.create(spark_version=spark_version, **spec)
+            return self.wait_running(created.cluster_id, timeout=timeout)
+        if found.state not in (State.RUNNING, State.TERMINATED):
+            found = self._wait(found.cluster_id, (State.RUNNING, State.TERMINATED), timeout)
+        wanted = cluster_rules.with_single_node_defaults({**spec, "spark_version": spark_version})
+        changed = cluster_rules.changed_fields(wanted, found.as_dict())
+        state = found.state.value if found.state else "UNKNOWN"
+        if changed:
+            print(f"Your cluster {name!r} ({found.cluster_id}) is {state}: editing "
+                  f"{', '.join(changed)}.")  # fmt: skip
+            self._clusters.edit(found.cluster_id, spark_version=spark_version, **spec)
+        else:
+            print(f"Reusing your cluster {name!r} ({found.cluster_id}), {state}.")
+        if found.state == State.TERMINATED:
+            self._clusters.start(found.cluster_id)
+        return self.wait_running(found.cluster_id, timeout=timeout)
+
+    def _wait(self, cluster_id: str, states: tuple[State, ...], timeout: timedelta):
+        return wait_for(
+            f"Cluster {cluster_id}",
+            lambda: self._clusters.get(cluster_id),
+            state=_cluster_state,
+            done=lambda c: c.state in states,
+            failure=lambda c: None,
+            timeout=timeout,
+            clock=self._clock,
+        )
 
     def wait_running(self, cluster_id: str, *, timeout: timedelta = CLUSTER_TIMEOUT):
         first = self._clusters.get(cluster_id)
