@@ -96,3 +96,29 @@ def test_an_endpoint_whose_update_fails_is_named_with_its_state(fake_databricks)
     assert "NOT_READY, config update UPDATE_FAILED" in message and "no module named" in message
     created = fake_databricks.calls_to("POST", "/api/2.0/serving-endpoints")
     assert [c.body["name"] for c in created] == [w.names.endpoint]
+
+
+def test_a_rerun_updates_the_endpoint_to_the_new_version_instead_of_creating(
+    fake_databricks,
+) -> None:
+    """Step 06 run again after a new model version: update_config, not a second create (which
+    a workspace refuses); the served entity is named the API's way. The fake's deployments
+    fail here, so no model server starts."""
+    w = _client()
+
+    def config(version: str) -> EndpointCoreConfigInput:
+        entity = ServedEntityInput(entity_name="main.mlflow_lab_jane.penguin_predictor",
+                                   entity_version=version, workload_size="Small",
+                                   scale_to_zero_enabled=True)  # fmt: skip
+        return EndpointCoreConfigInput(name="predict-penguin", served_entities=[entity])
+
+    fake_databricks.serving.fail_next_update = "first deployment failed"
+    with pytest.raises(WorkspaceStateError, match="first deployment failed"):
+        w.serving_endpoints.create_and_wait("predict-penguin", config=config("1"))
+    fake_databricks.serving.fail_next_update = "second deployment failed"
+    with pytest.raises(WorkspaceStateError, match="second deployment failed"):
+        w.serving_endpoints.create_and_wait("predict-penguin", config=config("2"))
+    assert len(fake_databricks.calls_to("POST", "/api/2.0/serving-endpoints")) == 1
+    [update] = fake_databricks.calls_to("PUT", r"/api/2.0/serving-endpoints/[^/]+/config")
+    [entity] = update.body["served_entities"]
+    assert entity["entity_version"] == "2" and entity["name"] == "penguin_predictor-2"

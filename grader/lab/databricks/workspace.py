@@ -13,12 +13,14 @@ other attribute is the SDK client's, unchanged.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any, BinaryIO
 
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.clock import Clock
+from databricks.sdk.errors import NotFound
 from databricks.sdk.service import serving
 from databricks.sdk.service.compute import ClusterDetails, State
 from databricks.sdk.service.files import FileInfo
@@ -204,6 +206,29 @@ def _endpoint_failure(e: serving.ServingEndpointDetailed) -> str | None:
     return None
 
 
+def _served(endpoint: serving.ServingEndpointDetailed) -> list[tuple[str, str]]:
+    """(model, version) of each entity the endpoint serves or is updating to."""
+    config = endpoint.pending_config or endpoint.config
+    entities = (config.served_entities if config else None) or []
+    return [(e.entity_name or "", str(e.entity_version or "")) for e in entities]
+
+
+def _served_input(config: serving.EndpointCoreConfigInput) -> list[tuple[str, str]]:
+    return [
+        (e.entity_name or "", str(e.entity_version or "")) for e in config.served_entities or []
+    ]
+
+
+def _with_named_entities(config: serving.EndpointCoreConfigInput):
+    """Name each served entity the API's way (letters, digits, ``-`` and ``_``): its default,
+    ``<entity_name>-<entity_version>``, has the dots of a Unity Catalog name."""
+    for entity in config.served_entities or []:
+        if entity.name is None and entity.entity_name:
+            model = re.sub(r"[^A-Za-z0-9_-]+", "_", entity.entity_name.rsplit(".", 1)[-1])
+            entity.name = f"{model}-{entity.entity_version}"
+    return config
+
+
 class LearnerServingEndpoints:
     """``w.serving_endpoints`` where ``predict-penguin`` is the learner's own endpoint."""
 
@@ -230,11 +255,43 @@ class LearnerServingEndpoints:
         timeout: timedelta = ENDPOINT_TIMEOUT,
         **kwargs: Any,
     ) -> serving.ServingEndpointDetailed:
+        """Create the endpoint and wait until it is READY. Run again, it reuses the learner's
+        endpoint: unchanged if it already serves that version, else ``update_config`` to the
+        new one (a second create is refused with RESOURCE_ALREADY_EXISTS)."""
         real = self._real(name)
-        if config is not None and config.name == name:
-            config.name = real
-        self._endpoints.create(real, config=config, **kwargs)
+        if config is not None:
+            config = _with_named_entities(config)
+            if config.name == name:
+                config.name = real
+        try:
+            current = self._endpoints.get(real)
+        except NotFound:
+            current = None
+        if current is None:
+            self._endpoints.create(real, config=config, **kwargs)
+        elif config is not None and _served(current) != _served_input(config):
+            print(f"Your endpoint {real!r} serves {_served(current) or 'nothing yet'}: "
+                  f"updating it to {_served_input(config)}.")  # fmt: skip
+            self.wait_settled(real, timeout=timeout)
+            self._endpoints.update_config(real, served_entities=config.served_entities)
+        else:
+            print(f"Reusing your endpoint {real!r}, which serves {_served(current)}.")
         return self._shown(self.wait_ready(real, timeout=timeout))
+
+    def wait_settled(self, name: str, *, timeout: timedelta = ENDPOINT_TIMEOUT):
+        """Wait until no config update is in progress (an update is refused meanwhile)."""
+        return wait_for(
+            f"Serving endpoint {name!r}",
+            lambda: self._endpoints.get(name),
+            state=_endpoint_state,
+            done=lambda e: (
+                e.state is None
+                or e.state.config_update != serving.EndpointStateConfigUpdate.IN_PROGRESS
+            ),
+            failure=lambda e: None,
+            timeout=timeout,
+            clock=self._clock,
+        )
 
     def wait_ready(self, name: str, *, timeout: timedelta = ENDPOINT_TIMEOUT):
         """Wait until the endpoint is READY and not updating (the SDK only checks the latter)."""
@@ -266,8 +323,6 @@ class LearnerServingEndpoints:
     def delete(self, name: str) -> None:
         """Delete the endpoint; one that is already gone is fine (07 also cleans up a run
         that stopped before step 06 made the endpoint)."""
-        from databricks.sdk.errors import NotFound
-
         real = self._real(name)
         try:
             self._endpoints.delete(real)

@@ -17,6 +17,7 @@ from databricks.sdk.service.compute import (
     ClusterSpec,
     DataSecurityMode,
     Kind,
+    Language,
 )
 
 from grader.lab import cluster_rules
@@ -27,6 +28,7 @@ REPO = Path(__file__).resolve().parents[3]
 #: Python start-up of the fake cluster (its ``sitecustomize``): see the module's docstring.
 CLUSTER_SITE = Path(__file__).resolve().parent / "cluster_site"
 PROFILE = "spark.databricks.cluster.profile"
+LANGUAGES = tuple(lang.value for lang in Language)
 #: Python's preamble on the fake driver: ``spark`` is the cluster's (local) session.
 DRIVER_PREAMBLE = """\
 from pyspark.sql import SparkSession
@@ -225,7 +227,7 @@ class FakeCompute:
 
     def context_create(self, body, **_):
         require(body, "clusterId", "language")
-        one_of(body, "language", ("python", "scala", "sql"))
+        one_of(body, "language", LANGUAGES)
         self.running(body["clusterId"])
         context_id = f"ctx-{next(self._ids)}"
         self._contexts[context_id] = body["clusterId"]
