@@ -44,7 +44,23 @@ class DatabricksBackend:
 
     @cached_property
     def _connection(self):
+        if self.settings.trace and not on_cluster():
+            self._record_trace()
         return connect()
+
+    def _record_trace(self) -> None:
+        """Record this kernel's requests to the workspace (``MLFLOW_LAB_TRACE``)."""
+        from pathlib import Path
+
+        from databricks.sdk.config import Config
+
+        from grader.lab.databricks.trace import record_to
+
+        try:
+            host = Config().host
+        except ValueError:
+            return  # no credentials: connect() says what to set
+        record_to(Path(self.settings.trace).expanduser(), host or "")
 
     @cached_property
     def names(self) -> LearnerNames:
