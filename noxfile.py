@@ -101,8 +101,13 @@ def databricks(session: nox.Session) -> None:
             "it; README: 'Running the course on Databricks'. Nothing was run."
         )
     session.env.update(OFFLINE_ENV)  # no MLflow telemetry; the workspace is the only remote
+    # every request and answer, redacted, for replaying against the tests' fake workspace
+    trace = Path("build/databricks/trace.jsonl").resolve()
+    trace.unlink(missing_ok=True)
+    session.env["MLFLOW_LAB_TRACE"] = str(trace)
     session.install(".")
     session.run("python", "-m", "grader.lab.databricks.course", *session.posargs)
+    session.log(f"Trace of the run: {trace} (replay: tests/databricks/test_trace_replay.py)")
 
 
 @nox.session(default=False)

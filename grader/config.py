@@ -77,6 +77,13 @@ class Settings:
         "Databricks backend: the Unity Catalog catalog of your schema, model and data volume "
         "(default: the metastore's default catalog).",
     )
+    trace: str = _setting(
+        "MLFLOW_LAB_TRACE",
+        "",
+        "Databricks backend: a JSON-lines file recording every request to the workspace and "
+        "its answer, token and user names redacted (`nox -s databricks` writes "
+        "build/databricks/trace.jsonl).",
+    )
     tuning: str = _setting(
         "MLFLOW_LAB_TUNING",
         "on",

@@ -40,9 +40,17 @@ def spec(lab, learner: Learner) -> Report:
     report.add(
         t("single node, no workers"),
         cluster_rules.is_single_node(details.as_dict()) and not details.num_workers,
-        expected="is_single_node=True, num_workers=0",
-        found=f"is_single_node={details.is_single_node}, num_workers={details.num_workers}",
-        hint=t("A single-node cluster is one driver and no workers."),
+        expected="kind=CLASSIC_PREVIEW, is_single_node=True",
+        found=(
+            f"kind={_value(details.kind)}, is_single_node={details.is_single_node}, "
+            f"num_workers={details.num_workers}"
+        ),
+        hint=t(
+            "A single-node cluster is one driver and no workers: kind=Kind.CLASSIC_PREVIEW "
+            "with is_single_node=True (or the older way, without kind: num_workers=0, "
+            "spark_conf with the singleNode profile and spark.master local[*], and the tag "
+            "ResourceClass=SingleNode)."
+        ),
     )
     report.add(
         t("node type"),

@@ -55,8 +55,14 @@ KO: dict[str, str] = {
         "scala='2.13'): scala의 기본값은 2.12입니다."
     ),
     "single node, no workers": "단일 노드, 작업자 노드 없음",
-    "A single-node cluster is one driver and no workers.": (
-        "단일 노드 cluster는 드라이버 노드 하나와 작업자 노드 0개입니다."
+    "A single-node cluster is one driver and no workers: kind=Kind.CLASSIC_PREVIEW "
+    "with is_single_node=True (or the older way, without kind: num_workers=0, "
+    "spark_conf with the singleNode profile and spark.master local[*], and the tag "
+    "ResourceClass=SingleNode).": (
+        "단일 노드 cluster는 드라이버 노드 하나와 작업자 노드 0개입니다: "
+        "kind=Kind.CLASSIC_PREVIEW와 is_single_node=True를 함께 쓰십시오(kind 없이 쓰는 "
+        "이전 방식: num_workers=0, singleNode 프로필과 spark.master local[*]를 담은 "
+        "spark_conf, ResourceClass=SingleNode 태그)."
     ),
     "node type": "노드 유형",
     "no Photon": "Photon 사용 안 함",

@@ -1,8 +1,21 @@
 """What a cluster spec must be for this lab, with a message per broken rule.
 
 The local backend refuses a spec the lab does not allow *before* anything starts, and says
-which field is wrong, why, and what to write instead. Rules that only make a spec "not the
-lab's" (an older runtime, 30 idle minutes) are left to the step's checks, which grade them.
+which field is wrong, why, and what to write instead. Two kinds of rule: what a Databricks
+workspace itself refuses (:func:`workspace_problems`, the rules of the API's contract that
+the tests' fake workspace enforces too, each with its source in
+``tests/databricks/CONTRACT.md``), and what this lab does not allow (GPU, Photon, workers,
+no auto-termination). Rules that only make a spec "not the lab's" (an older runtime, 30
+idle minutes) are left to the step's checks, which grade them.
+
+A single-node cluster can be asked for two ways, and a workspace takes both:
+
+- the current one: ``kind=Kind.CLASSIC_PREVIEW`` with ``is_single_node=True`` (the workspace
+  then sets the single-node ``spark_conf``, ``custom_tags`` and ``num_workers=0`` itself);
+  ``is_single_node`` without that ``kind`` is refused, and so is the single-node profile in
+  ``spark_conf`` once ``kind`` and an access mode are set;
+- the older one: no ``kind``, ``num_workers=0``, ``spark_conf`` with the single-node profile
+  and ``spark.master=local[*]``, and the tag ``ResourceClass=SingleNode``.
 """
 
 from __future__ import annotations
@@ -13,6 +26,7 @@ from typing import Any
 from databricks.sdk.service.compute import (
     DataSecurityMode,
     GetSparkVersionsResponse,
+    Kind,
     ListNodeTypesResponse,
     NodeType,
     RuntimeEngine,
@@ -25,6 +39,9 @@ LAB_NODE_TYPE = "Standard_D4ds_v5"
 LAB_AUTOTERMINATION_MINUTES = 20
 SINGLE_NODE_CONF = {"spark.databricks.cluster.profile": "singleNode", "spark.master": "local[*]"}
 SINGLE_NODE_TAGS = {"ResourceClass": "SingleNode"}
+PROFILE = "spark.databricks.cluster.profile"
+#: The ``kind`` that allows ``is_single_node`` (and ``use_ml_runtime``).
+CLASSIC_PREVIEW = Kind.CLASSIC_PREVIEW
 
 
 def _runtime(key: str, name: str) -> SparkVersion:
@@ -121,13 +138,64 @@ def _enum(enum_type: type, value: Any) -> Any:
 
 
 def is_single_node(spec: dict[str, Any]) -> bool:
+    """Single node either way: ``is_single_node=True`` (with its ``kind``; the workspace then
+    fills in the rest), or no workers with the single-node profile and a local master."""
     if spec.get("is_single_node"):
         return True
     conf = spec.get("spark_conf") or {}
     return (
         spec.get("num_workers") in (0, None)
-        and conf.get("spark.databricks.cluster.profile") == "singleNode"
+        and conf.get(PROFILE) == "singleNode"
+        and str(conf.get("spark.master", "")).startswith("local")
     )
+
+
+def workspace_problems(spec: dict[str, Any]) -> list[Problem]:
+    """What a Databricks workspace itself refuses in this spec: the single-node fields'
+    ``kind`` rules, the access mode's user and the auto-termination range."""
+    found: list[Problem] = []
+    kind = _enum(Kind, spec.get("kind"))
+    conf = spec.get("spark_conf") or {}
+    if kind != Kind.CLASSIC_PREVIEW:
+        for name in ("is_single_node", "use_ml_runtime"):
+            if spec.get(name) is not None:
+                found.append(
+                    Problem(
+                        name,
+                        f"the workspace refuses it: '{name} is not allowed with unspecified "
+                        "kind.' Add kind=Kind.CLASSIC_PREVIEW (from databricks.sdk.service."
+                        "compute import Kind).",
+                    )
+                )
+    mode = _enum(DataSecurityMode, spec.get("data_security_mode"))
+    if kind is not None and mode is not None and PROFILE in conf:
+        found.append(
+            Problem(
+                "spark_conf",
+                f"the workspace refuses it: 'Spark Conf: `{PROFILE}` is not allowed when "
+                "choosing an access mode.' With kind=Kind.CLASSIC_PREVIEW and "
+                "is_single_node=True leave spark_conf and custom_tags out: the workspace "
+                "sets them.",
+            )
+        )
+    dedicated = (DataSecurityMode.SINGLE_USER, DataSecurityMode.DATA_SECURITY_MODE_DEDICATED)
+    if mode in dedicated and not spec.get("single_user_name"):
+        found.append(
+            Problem(
+                "single_user_name",
+                f"is required with data_security_mode {mode.value}: single_user_name=me.user_name.",
+            )
+        )
+    minutes = spec.get("autotermination_minutes")
+    if minutes and not 10 <= int(minutes) <= 10000:
+        found.append(
+            Problem(
+                "autotermination_minutes",
+                f"{minutes} is outside what the workspace takes (10 to 10000, or 0 for never); "
+                f"the lab uses {LAB_AUTOTERMINATION_MINUTES}.",
+            )
+        )
+    return found
 
 
 def problems(spec: dict[str, Any], *, user_name: str) -> list[Problem]:
@@ -176,8 +244,7 @@ def problems(spec: dict[str, Any], *, user_name: str) -> list[Problem]:
             )
         )
     found += _single_node_problems(spec)
-    minutes = spec.get("autotermination_minutes")
-    if not minutes:
+    if not spec.get("autotermination_minutes"):
         found.append(
             Problem(
                 "autotermination_minutes",
@@ -185,18 +252,17 @@ def problems(spec: dict[str, Any], *, user_name: str) -> list[Problem]:
                 f"the lab uses {LAB_AUTOTERMINATION_MINUTES}.",
             )
         )
-    elif not 10 <= int(minutes) <= 10000:
-        found.append(Problem("autotermination_minutes", f"{minutes} is outside 10..10000."))
+    found += workspace_problems(spec)
     mode = _enum(DataSecurityMode, spec.get("data_security_mode"))
-    if mode in (DataSecurityMode.SINGLE_USER, DataSecurityMode.DATA_SECURITY_MODE_DEDICATED):
-        owner = spec.get("single_user_name")
-        if owner != user_name:
-            found.append(
-                Problem(
-                    "single_user_name",
-                    f"a single-user cluster must name its user: {user_name!r} (found {owner!r}).",
-                )
+    owner = spec.get("single_user_name")
+    dedicated = (DataSecurityMode.SINGLE_USER, DataSecurityMode.DATA_SECURITY_MODE_DEDICATED)
+    if mode in dedicated and owner and owner != user_name:
+        found.append(
+            Problem(
+                "single_user_name",
+                f"a single-user cluster must name its user: {user_name!r} (found {owner!r}).",
             )
+        )
     return found
 
 
@@ -216,8 +282,9 @@ def _single_node_problems(spec: dict[str, Any]) -> list[Problem]:
         return [
             Problem(
                 "is_single_node",
-                "the lab's cluster is single node: pass is_single_node=True, or num_workers=0 "
-                f"with spark_conf={SINGLE_NODE_CONF} and custom_tags={SINGLE_NODE_TAGS}.",
+                "the lab's cluster is single node: pass kind=Kind.CLASSIC_PREVIEW and "
+                "is_single_node=True (or the older way, without kind: num_workers=0 with "
+                f"spark_conf={SINGLE_NODE_CONF} and custom_tags={SINGLE_NODE_TAGS}).",
             )
         ]
     return []
@@ -229,3 +296,39 @@ def validate(spec: dict[str, Any], *, user_name: str) -> None:
     if found:
         lines = "\n".join(str(p) for p in found)
         raise ClusterSpecError(f"This cluster spec is not allowed in the lab:\n{lines}")
+
+
+def as_json(value: Any) -> Any:
+    """SDK dataclasses and enums as the REST API's JSON (records read back with from_dict;
+    a spec compares with a cluster's)."""
+    if hasattr(value, "as_dict"):
+        return value.as_dict()
+    if hasattr(value, "value") and not isinstance(value, (str, int, float)):
+        return value.value
+    if isinstance(value, dict):
+        return {k: as_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [as_json(v) for v in value]
+    return value
+
+
+def changed_fields(spec: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    """The fields of ``spec`` whose value the cluster ``current`` (its JSON) does not have:
+    what re-running ``create_and_wait`` with a changed spec must edit on the cluster."""
+    return sorted(
+        k
+        for k, v in spec.items()
+        if v is not None and k not in ("timeout",) and as_json(v) != current.get(k)
+    )
+
+
+def with_single_node_defaults(spec: dict[str, Any]) -> dict[str, Any]:
+    """What a workspace makes of ``is_single_node=True``: it sets the single-node
+    ``spark_conf``, ``custom_tags`` and ``num_workers=0`` itself (the SDK's field doc)."""
+    if not spec.get("is_single_node"):
+        return spec
+    return spec | {
+        "num_workers": 0,
+        "spark_conf": {**(spec.get("spark_conf") or {}), **SINGLE_NODE_CONF},
+        "custom_tags": {**(spec.get("custom_tags") or {}), **SINGLE_NODE_TAGS},
+    }

@@ -27,7 +27,7 @@ from databricks.sdk.service.compute import (
 )
 
 from grader.config import Settings
-from grader.exceptions import ResourceNotFound
+from grader.exceptions import ResourceConflict, ResourceNotFound
 from grader.lab import cluster_rules, spark
 from grader.lab.home import LabHome
 from grader.lab.records import RecordStore
@@ -42,17 +42,7 @@ def _new_cluster_id() -> str:
     return time.strftime("%m%d-%H%M%S-", time.gmtime()) + secrets.token_hex(4)
 
 
-def _as_json(value: Any) -> Any:
-    """SDK dataclasses and enums as the REST API's JSON, so records read back with from_dict."""
-    if hasattr(value, "as_dict"):
-        return value.as_dict()
-    if hasattr(value, "value") and not isinstance(value, (str, int, float)):
-        return value.value
-    if isinstance(value, dict):
-        return {k: _as_json(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_as_json(v) for v in value]
-    return value
+_as_json = cluster_rules.as_json
 
 
 class ClustersAPI:
@@ -76,9 +66,7 @@ class ClustersAPI:
     # -- life cycle ------------------------------------------------------------------------
     def create(self, spark_version: str, **spec: Any) -> Wait[ClusterDetails]:
         """Validate the spec, record the cluster PENDING and return a waiter for RUNNING."""
-        spec = {k: v for k, v in spec.items() if v is not None and k != "timeout"}
-        spec["spark_version"] = spark_version
-        cluster_rules.validate(spec, user_name=self._settings.user_name)
+        spec = self._valid(spark_version, spec)
         cluster_id = _new_cluster_id()
         record = _as_json(spec) | {
             "cluster_id": cluster_id,
@@ -93,10 +81,78 @@ class ClustersAPI:
         self._records.put(cluster_id, record)
         return Wait(self._wait_running, cluster_id=cluster_id)
 
+    def _valid(self, spark_version: str, spec: dict[str, Any]) -> dict[str, Any]:
+        """The spec as the workspace keeps it (``is_single_node`` filled in), or the error
+        naming every field this workspace or the lab refuses."""
+        spec = {k: v for k, v in spec.items() if v is not None and k != "timeout"}
+        spec["spark_version"] = spark_version
+        cluster_rules.validate(spec, user_name=self._settings.user_name)
+        return cluster_rules.with_single_node_defaults(spec)
+
     def create_and_wait(
         self, spark_version: str, *, timeout: timedelta = timedelta(minutes=20), **spec: Any
     ) -> ClusterDetails:
-        return self.create(spark_version, **spec).result(timeout=timeout)
+        """Create the cluster and wait until it runs. Run again, it reuses your cluster of
+        that name: started again if it is terminated, edited if the spec changed (as the
+        Databricks backend does), so a re-run never makes a second cluster."""
+        found = self._mine(spec.get("cluster_name"))
+        if found is None:
+            return self.create(spark_version, **spec).result(timeout=timeout)
+        valid = self._valid(spark_version, spec)
+        changed = cluster_rules.changed_fields(valid, self._record(found.cluster_id))
+        state = found.state.value if found.state else "UNKNOWN"
+        if changed:
+            print(f"Your cluster {found.cluster_name!r} ({found.cluster_id}) is {state}: "
+                  f"editing {', '.join(changed)}.")  # fmt: skip
+            self.edit(found.cluster_id, spark_version, **spec)
+        else:
+            print(f"Reusing your cluster {found.cluster_name!r} ({found.cluster_id}), {state}.")
+        if self._record(found.cluster_id)["state"] == State.TERMINATED.value:
+            return self.start_and_wait(found.cluster_id, timeout=timeout)
+        return self._wait_running(found.cluster_id, timeout=timeout)
+
+    def _mine(self, cluster_name: str | None) -> ClusterDetails | None:
+        """The learner's newest cluster of that name, in any state."""
+        mine = [
+            c
+            for c in self.list()
+            if cluster_name
+            and c.cluster_name == cluster_name
+            and c.creator_user_name == self._settings.user_name
+        ]
+        return max(mine, key=lambda c: c.start_time or 0) if mine else None
+
+    def edit(self, cluster_id: str, spark_version: str, **spec: Any) -> Wait[ClusterDetails]:
+        """Change a RUNNING (restarted) or TERMINATED (stays so until started) cluster."""
+        record = self._record(cluster_id)
+        if record["state"] not in (State.RUNNING.value, State.TERMINATED.value):
+            raise ResourceConflict(
+                f"Cluster {cluster_id} is in unexpected state {record['state']}: only a "
+                "RUNNING or TERMINATED cluster can be edited."
+            )
+        valid = self._valid(spark_version, spec)
+        kept = {k: record[k] for k in ("cluster_id", "creator_user_name", "start_time")}
+        if record["state"] == State.RUNNING.value:
+            spark.stop_session()
+            changes = {"state": State.PENDING.value, "state_message": "Restarting"}
+            waiter = self._wait_running
+        else:
+            changes = {k: record[k] for k in record
+                       if k in ("state", "state_message", "terminated_time",
+                                "termination_reason")}  # fmt: skip
+            waiter = self._wait_terminated
+        self._records.put(
+            cluster_id,
+            _as_json(valid)
+            | kept
+            | changes
+            | {
+                "cluster_name": valid.get("cluster_name") or cluster_id,
+                "driver_node_type_id": valid.get("driver_node_type_id")
+                or valid.get("node_type_id"),
+            },
+        )
+        return Wait(waiter, cluster_id=cluster_id)
 
     def _wait_running(
         self,

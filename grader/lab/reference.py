@@ -58,8 +58,10 @@ def cluster_name(user) -> str:
 
 def cluster_spec(w, user) -> dict[str, Any]:
     """The lab's cluster: single node, latest LTS ML runtime (no GPU, Scala 2.13),
-    Standard_D4ds_v5, no Photon, single user, 20 idle minutes."""
-    from databricks.sdk.service.compute import DataSecurityMode, RuntimeEngine
+    Standard_D4ds_v5, no Photon, single user, 20 idle minutes. Single node the current way:
+    ``kind=CLASSIC_PREVIEW`` and ``is_single_node=True``, with which the workspace sets the
+    single-node ``spark_conf`` and tags itself (it refuses them given with an access mode)."""
+    from databricks.sdk.service.compute import DataSecurityMode, Kind, RuntimeEngine
 
     return {
         "cluster_name": cluster_name(user),
@@ -67,10 +69,8 @@ def cluster_spec(w, user) -> dict[str, Any]:
             latest=True, long_term_support=True, ml=True, gpu=False, scala="2.13"
         ),
         "node_type_id": cluster_rules.LAB_NODE_TYPE,
-        "num_workers": 0,
+        "kind": Kind.CLASSIC_PREVIEW,
         "is_single_node": True,
-        "spark_conf": dict(cluster_rules.SINGLE_NODE_CONF),
-        "custom_tags": dict(cluster_rules.SINGLE_NODE_TAGS),
         "data_security_mode": DataSecurityMode.SINGLE_USER,
         "single_user_name": user.user_name,
         "runtime_engine": RuntimeEngine.STANDARD,
@@ -87,7 +87,9 @@ def running_cluster(w, name: str):
 
 
 def ensure_cluster(w):
-    """The learner's running cluster, created with the lab's spec if there is none."""
+    """The learner's running cluster: the running one of the lab's name, else that cluster
+    started again if it is terminated, else a new one with the lab's spec (``create_and_wait``
+    finds and starts the learner's cluster on both backends)."""
     user = w.current_user.me()
     found = running_cluster(w, cluster_name(user))
     if found is not None:

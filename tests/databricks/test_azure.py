@@ -119,6 +119,11 @@ def test_the_first_region_with_the_sku_and_quota_gets_the_workspace() -> None:
     assert registered == ["Microsoft.Storage", "Microsoft.Compute", "Microsoft.Databricks"]
     [(_, _, workspace)] = [c for c in arm.calls if c[0] == "PUT" and "/workspaces/" in c[1]]
     assert workspace["sku"] == {"name": "premium"} and workspace["location"] == "uksouth"
+    # every field the API version requires on create (2026-01-01: the compute mode)
+    assert workspace["properties"]["computeMode"] == "Hybrid"
+    assert workspace["properties"]["managedResourceGroupId"].endswith(
+        "databricks-rg-databricks-abc1234"
+    )
 
 
 def test_no_room_anywhere_says_where_and_why() -> None:

@@ -38,7 +38,7 @@ def test_the_course_runs_on_the_workspace(fake_databricks, tmp_path: Path) -> No
         "cluster_name": "Jane Doe's cluster",
         "spark_version": "17.3.x-cpu-ml-scala2.13",  # latest LTS ML, no GPU, Scala 2.13
         "node_type_id": "Standard_D4ds_v5",
-        "num_workers": 0,
+        "kind": "CLASSIC_PREVIEW",  # the current way to ask for a single node
         "is_single_node": True,
         "data_security_mode": "SINGLE_USER",
         "single_user_name": "jane.doe@example.com",

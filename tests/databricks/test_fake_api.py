@@ -29,6 +29,7 @@ def test_requests_are_checked_against_the_api(fake_databricks) -> None:
 
 
 def test_cluster_life_cycle(fake_databricks) -> None:
+    fake_databricks.timings.cluster_start = 2.0  # a loaded machine: PENDING until we look
     w = WorkspaceClient()
     cluster_id = w.clusters.create(**_spec()).cluster_id
     assert w.clusters.get(cluster_id).state == State.PENDING

@@ -68,6 +68,15 @@ def test_the_catalog_setting_is_used_and_a_missing_catalog_says_what_to_set(
     ensure_schema(backend.workspace_client(), backend.catalog)
     assert f"teaching.{backend.names.schema}" in fake_databricks.catalog.schemas
 
+    for catalog in ("hive_metastore",):  # not Unity Catalog: says to set the setting
+        with pytest.raises(WorkspaceStateError, match=r"Set MLFLOW_LAB_CATALOG"):
+            _ = _backend(tmp_path, catalog=catalog).catalog
+    fake_databricks.catalog.default_catalog = ""  # a metastore without a default catalog
+    with pytest.raises(
+        WorkspaceStateError, match=r"default catalog is 'not set'.*MLFLOW_LAB_CATALOG"
+    ):
+        _ = _backend(tmp_path).catalog
+
     wrong = _backend(tmp_path, catalog="nosuch")
     with pytest.raises(WorkspaceStateError, match=r"MLFLOW_LAB_CATALOG") as info:
         ensure_schema(wrong.workspace_client(), wrong.catalog)
@@ -82,6 +91,10 @@ def test_without_a_metastore_the_lab_uses_the_workspace_registry_and_dbfs(
     assert backend.registry_uri == "databricks"
     assert backend.model_name == f"Penguin Predictor {backend.names.slug}"
     assert backend.path(LAB_PATH) == f"dbfs:{backend.names.dbfs_root}/mlflow_lab/penguins.csv"
+    # mlflow.spark.save_model takes a local path: a model goes to DBFS's local mount
+    assert (
+        backend.path("/model/classifier-1") == f"/dbfs{backend.names.dbfs_root}/model/classifier-1"
+    )
     [line] = capsys.readouterr().out.strip().splitlines()
     assert "No Unity Catalog" in line and "METASTORE_DOES_NOT_EXIST" in line
     w = backend.workspace_client()

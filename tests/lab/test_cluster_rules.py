@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from databricks.sdk.errors import InvalidParameterValue
-from databricks.sdk.service.compute import AutoScale, DataSecurityMode, RuntimeEngine
+from databricks.sdk.service.compute import AutoScale, DataSecurityMode, Kind, RuntimeEngine
 
 from grader.exceptions import ClusterSpecError
 from grader.lab import cluster_rules
@@ -21,10 +21,8 @@ def lab_spec(**changes: Any) -> dict[str, Any]:
         "cluster_name": "alice@example.com's cluster",
         "spark_version": "17.3.x-cpu-ml-scala2.13",
         "node_type_id": "Standard_D4ds_v5",
-        "num_workers": 0,
+        "kind": Kind.CLASSIC_PREVIEW,
         "is_single_node": True,
-        "spark_conf": dict(cluster_rules.SINGLE_NODE_CONF),
-        "custom_tags": dict(cluster_rules.SINGLE_NODE_TAGS),
         "data_security_mode": DataSecurityMode.SINGLE_USER,
         "single_user_name": USER,
         "runtime_engine": RuntimeEngine.STANDARD,
@@ -68,8 +66,16 @@ REFUSED = [
     (
         "not single node at all",
         "is_single_node",
-        {"is_single_node": None, "spark_conf": None, "custom_tags": None},
+        {"is_single_node": None, "kind": None},
     ),
+    # What a workspace refuses (CONTRACT.md C4, C5), with its own words in the message.
+    ("is_single_node without kind", "is_single_node", {"kind": None}),
+    (
+        "the profile conf with kind and an access mode",
+        "spark_conf",
+        {"spark_conf": dict(cluster_rules.SINGLE_NODE_CONF)},
+    ),
+    ("autotermination too long", "autotermination_minutes", {"autotermination_minutes": 10001}),
 ]
 
 
@@ -101,10 +107,20 @@ def test_gpu_runtime_on_a_gpu_node_is_allowed() -> None:
     assert problems(spec, user_name=USER) == []
 
 
-def test_single_node_by_conf_instead_of_flag() -> None:
-    spec = lab_spec(is_single_node=None)
+def test_single_node_the_older_way() -> None:
+    """No kind, no is_single_node: num_workers=0, the profile conf and the tag."""
+    spec = lab_spec(
+        is_single_node=None,
+        kind=None,
+        num_workers=0,
+        spark_conf=dict(cluster_rules.SINGLE_NODE_CONF),
+        custom_tags=dict(cluster_rules.SINGLE_NODE_TAGS),
+    )
     assert is_single_node(spec)
     assert problems(spec, user_name=USER) == []
+    assert not is_single_node(
+        {"num_workers": 0, "spark_conf": {cluster_rules.PROFILE: "singleNode"}}
+    )
     assert not is_single_node({"num_workers": 0})
     assert not is_single_node({"num_workers": 1, "spark_conf": cluster_rules.SINGLE_NODE_CONF})
 

@@ -16,7 +16,7 @@ from databricks.sdk.service.compute import ClusterDetails, DataSecurityMode, Sta
 
 from grader.config import Settings
 from grader.exceptions import ResourceNotFound
-from grader.lab import reference, spark
+from grader.lab import cluster_rules, reference, spark
 from grader.lab.home import LabHome
 from grader.lab.workspace import LocalWorkspaceClient
 
@@ -64,7 +64,9 @@ def test_cluster_life_cycle(lab_home: Path, capfd: pytest.CaptureFixture[str]) -
     assert cluster.autotermination_minutes == 20
     assert cluster.data_security_mode == DataSecurityMode.SINGLE_USER
     assert cluster.single_user_name == USER and cluster.creator_user_name == USER
-    assert cluster.spark_conf == spec["spark_conf"] and cluster.custom_tags == spec["custom_tags"]
+    # is_single_node: the workspace sets the single-node conf and tag itself
+    assert cluster.spark_conf == cluster_rules.SINGLE_NODE_CONF
+    assert cluster.custom_tags == cluster_rules.SINGLE_NODE_TAGS
     assert cluster.start_time and cluster.cluster_id
 
     # Another kernel (another client on the same home) finds it.
@@ -96,6 +98,15 @@ def test_cluster_life_cycle(lab_home: Path, capfd: pytest.CaptureFixture[str]) -
     assert w.clusters.attach(cluster.cluster_id).range(5).count() == 5
     OBSERVED["jvms_after_restart"] = len(java_processes())
     assert [c.state for c in w.clusters.list()] == [State.RUNNING]  # still one record
+
+    # Step 02 run again: the same cluster, running; terminated, it is started again.
+    assert w.clusters.create_and_wait(**spec).cluster_id == cluster.cluster_id
+    w.clusters.delete_and_wait(cluster.cluster_id)
+    again = w.clusters.create_and_wait(**spec)
+    assert again.cluster_id == cluster.cluster_id and again.state == State.RUNNING
+    edited = w.clusters.create_and_wait(**(spec | {"autotermination_minutes": 30}))
+    assert edited.cluster_id == cluster.cluster_id and edited.autotermination_minutes == 30
+    assert [c.cluster_id for c in w.clusters.list()] == [cluster.cluster_id]
 
 
 @pytest.mark.slow

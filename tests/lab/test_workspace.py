@@ -93,6 +93,8 @@ REFUSED: list[tuple[str, dict[str, Any]]] = [
     ("spark_version", {"spark_version": "13.3.x-scala2.12"}),
     ("single_user_name", {"single_user_name": "mallory@example.com"}),
     ("is_single_node", {"is_single_node": None, "spark_conf": None}),
+    ("is_single_node", {"kind": None}),  # a workspace: "not allowed with unspecified kind"
+    ("spark_conf", {"spark_conf": {"spark.databricks.cluster.profile": "singleNode"}}),
 ]
 
 

@@ -106,7 +106,7 @@ class AzureProvisioner:
         return 0
 
     def create(self, region: str, suffix: str) -> Provisioned:
-        from azure.mgmt.databricks.models import Sku, Workspace
+        from azure.mgmt.databricks.models import ComputeMode, Sku, Workspace
 
         group, name = f"msl-{suffix}", f"databricks-{suffix}"
         self.resources.resource_groups.create_or_update(group, {"location": region})
@@ -114,7 +114,14 @@ class AzureProvisioner:
         workspace = self.databricks.workspaces.begin_create_or_update(
             group,
             name,
-            Workspace(location=region, sku=Sku(name="premium"), managed_resource_group_id=managed),
+            # The API's 2026-01-01 version requires a compute mode on create; the lab's classic
+            # clusters need Hybrid, which also requires the managed resource group.
+            Workspace(
+                location=region,
+                sku=Sku(name="premium"),
+                compute_mode=ComputeMode.HYBRID,
+                managed_resource_group_id=managed,
+            ),
         ).result()
         url = getattr(workspace, "workspace_url", None) or getattr(
             getattr(workspace, "properties", None), "workspace_url", None

@@ -29,6 +29,12 @@ DBFS_ROOT_ENV = "MLFLOW_LAB_DBFS_ROOT"
 VOLUMES_ROOT_ENV = "MLFLOW_LAB_VOLUMES_ROOT"
 
 
+def _is_model_path(lab_path: str) -> bool:
+    """The lab's saved models live under ``/model`` (``lab.path("/model/<name>")``)."""
+    parts = lab_path.removeprefix("dbfs:").strip("/").split("/")
+    return parts[0] == "model"
+
+
 def on_cluster() -> bool:
     return bool(os.environ.get(ON_CLUSTER_ENV))
 
@@ -44,7 +50,23 @@ class DatabricksBackend:
 
     @cached_property
     def _connection(self):
+        if self.settings.trace and not on_cluster():
+            self._record_trace()
         return connect()
+
+    def _record_trace(self) -> None:
+        """Record this kernel's requests to the workspace (``MLFLOW_LAB_TRACE``)."""
+        from pathlib import Path
+
+        from databricks.sdk.config import Config
+
+        from grader.lab.databricks.trace import record_to
+
+        try:
+            host = Config().host
+        except ValueError:
+            return  # no credentials: connect() says what to set
+        record_to(Path(self.settings.trace).expanduser(), host or "")
 
     @cached_property
     def names(self) -> LearnerNames:
@@ -101,14 +123,21 @@ class DatabricksBackend:
         return tuple(n for n in NEEDS[step] if n in ("data", "cluster"))
 
     def path(self, lab_path: str) -> str:
-        """A lab path as the cluster's Spark sees it: in your volume,
-        ``/Volumes/<catalog>/<schema>/data/…``, or without Unity Catalog in DBFS,
-        ``dbfs:/FileStore/mlflow_lab/<you>/…``."""
+        """A lab path as code on the cluster uses it: in your volume,
+        ``/Volumes/<catalog>/<schema>/data/…`` (Spark and files alike). Without Unity
+        Catalog, in your DBFS folder: Spark reads ``dbfs:/FileStore/mlflow_lab/<you>/…``,
+        but MLflow saves a model (``mlflow.spark.save_model``, the lab's ``/model/…``) to a
+        local path, where a ``dbfs:`` URI would become a folder named ``dbfs:``, so a model
+        path is DBFS's local mount, ``/dbfs/FileStore/mlflow_lab/<you>/model/…``."""
         if self.catalog.available:
             root = os.environ.get(VOLUMES_ROOT_ENV, "")
             return root.rstrip("/") + self.catalog.volume_path(lab_path)
-        root = os.environ.get(DBFS_ROOT_ENV, "dbfs:")
-        return root.rstrip("/") + self.names.dbfs_path(lab_path)
+        dbfs = self.names.dbfs_path(lab_path)
+        if DBFS_ROOT_ENV in os.environ:  # a test cluster: DBFS is a local folder
+            return os.environ[DBFS_ROOT_ENV].rstrip("/") + dbfs
+        if _is_model_path(lab_path):
+            return "/dbfs" + dbfs
+        return "dbfs:" + dbfs
 
     def attach(self, cluster_id: str):
         """On the cluster: its SparkSession. Elsewhere: a handle that runs on the cluster."""

@@ -3,7 +3,8 @@
 With a metastore assigned to the workspace (``w.metastores.current()``), the lab registers
 the model in Unity Catalog as ``<catalog>.<schema>.penguin_predictor`` and keeps its data in
 the volume ``<catalog>.<schema>.data``; the catalog is ``MLFLOW_LAB_CATALOG`` if set, else
-the metastore's default catalog. The schema is the learner's own
+the metastore's default catalog (``hive_metastore`` or none stops with a message naming
+``MLFLOW_LAB_CATALOG``). The schema is the learner's own
 (:attr:`LearnerNames.schema`). Without a metastore the lab falls back to the workspace
 model registry and DBFS, and says so in one line.
 
@@ -27,6 +28,8 @@ LAB_VOLUME = "data"
 CREATED_BY = "Created by the MLflow lab; its clean-up (07, --everything) removes it."
 #: The metastore errors that mean "this workspace has no Unity Catalog".
 NO_METASTORE = ("METASTORE_DOES_NOT_EXIST", "FEATURE_DISABLED")
+#: The workspace's legacy Hive metastore, shown as a catalog; it holds no UC models.
+NOT_UNITY_CATALOG = "hive_metastore"
 
 
 @dataclass(frozen=True)
@@ -74,25 +77,37 @@ def find_catalog(w, names: LearnerNames, setting: str = "") -> LabCatalog:
         if isinstance(exc, NotFound) or exc.error_code in NO_METASTORE:
             return LabCatalog(names, None, f"{exc.error_code or 'NOT_FOUND'}: {exc}")
         raise
-    return LabCatalog(names, setting or assignment.default_catalog_name or "main")
+    catalog = setting or assignment.default_catalog_name or ""
+    if catalog in ("", NOT_UNITY_CATALOG):
+        why = (
+            f"MLFLOW_LAB_CATALOG is {catalog!r}"
+            if setting
+            else f"the metastore's default catalog is {catalog or 'not set'!r}"
+        )
+        raise WorkspaceStateError(
+            f"The lab needs a Unity Catalog catalog for your schema, model and data, but {why}; "
+            f"{NOT_UNITY_CATALOG} cannot hold Unity Catalog models. Set MLFLOW_LAB_CATALOG to a "
+            "Unity Catalog catalog where you have USE CATALOG and CREATE SCHEMA (often 'main')."
+        )
+    return LabCatalog(names, catalog)
 
 
 def ensure_schema(w, lab: LabCatalog) -> None:
     """The learner's schema, created if missing. A catalog that is missing or closed to the
     learner stops with what to set, not an SDK stack trace."""
     try:
-        w.schemas.get(lab.schema)
-        return
-    except NotFound:
-        pass
-    try:
+        try:
+            w.schemas.get(lab.schema)
+            return
+        except NotFound:
+            pass
         w.schemas.create(lab.names.schema, lab.catalog, comment=CREATED_BY)
         print(f"Created your schema {lab.schema} in Unity Catalog.")
     except ResourceConflict:
         pass  # made by a step running at the same time
     except (NotFound, PermissionDenied) as exc:
         raise WorkspaceStateError(
-            f"Cannot create the schema {lab.schema} in Unity Catalog: {exc}.\n"
+            f"Cannot use or create the schema {lab.schema} in Unity Catalog: {exc}.\n"
             "Set MLFLOW_LAB_CATALOG to a catalog where you may create schemas (ask your "
             "workspace admin for USE CATALOG and CREATE SCHEMA on it)."
         ) from None

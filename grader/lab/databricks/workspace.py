@@ -6,22 +6,26 @@ as the lab does. In a workspace a whole class shares, those become the learner's
 (:mod:`grader.lab.databricks.naming`): ``w.dbfs`` puts the lab's paths in the learner's
 Unity Catalog volume (:mod:`grader.lab.databricks.volume`), or without Unity Catalog under
 the learner's DBFS folder, ``w.serving_endpoints`` maps ``predict-penguin`` to the learner's endpoint,
-``w.clusters.create_and_wait`` reuses the learner's running cluster of the same name. Every
+``w.clusters.create_and_wait`` reuses the learner's cluster of the same name (started if it
+is terminated). Every
 other attribute is the SDK client's, unchanged.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any, BinaryIO
 
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.clock import Clock
+from databricks.sdk.errors import NotFound
 from databricks.sdk.service import serving
 from databricks.sdk.service.compute import ClusterDetails, State
 from databricks.sdk.service.files import FileInfo
 
+from grader.lab import cluster_rules
 from grader.lab.databricks.naming import LAB_ENDPOINT, LearnerNames
 from grader.lab.databricks.waiting import wait_for
 
@@ -93,11 +97,15 @@ class LearnerClusters:
     def running_named(self, cluster_name: str) -> ClusterDetails | None:
         """The learner's cluster of that name that runs or is starting, if any."""
         alive = (State.RUNNING, State.PENDING, State.RESIZING, State.RESTARTING)
+        found = self.named(cluster_name)
+        return found if found is not None and found.state in alive else None
+
+    def named(self, cluster_name: str) -> ClusterDetails | None:
+        """The learner's newest cluster of that name, in any state."""
         mine = [
             c
             for c in self._clusters.list()
             if c.cluster_name == cluster_name
-            and c.state in alive
             and c.creator_user_name in (None, self._names.user_name)
         ]
         return max(mine, key=lambda c: c.start_time or 0) if mine else None
@@ -105,13 +113,39 @@ class LearnerClusters:
     def create_and_wait(
         self, spark_version: str, *, timeout: timedelta = CLUSTER_TIMEOUT, **spec: Any
     ) -> ClusterDetails:
+        """Create the cluster and wait until it runs. Run again, it reuses the learner's
+        cluster of that name instead of creating another: a terminated one is started, and
+        a changed spec is applied with ``edit`` (which restarts a running cluster)."""
         name = spec.get("cluster_name")
-        found = self.running_named(name) if name else None
-        if found is not None:
-            print(f"Reusing your cluster {name!r} ({found.cluster_id}), {found.state.value}.")
-            return self.wait_running(found.cluster_id, timeout=timeout)
-        created = self._clusters.create(spark_version=spark_version, **spec)
-        return self.wait_running(created.cluster_id, timeout=timeout)
+        found = self.named(name) if name else None
+        if found is None:
+            created = self._clusters.create(spark_version=spark_version, **spec)
+            return self.wait_running(created.cluster_id, timeout=timeout)
+        if found.state not in (State.RUNNING, State.TERMINATED):
+            found = self._wait(found.cluster_id, (State.RUNNING, State.TERMINATED), timeout)
+        wanted = cluster_rules.with_single_node_defaults({**spec, "spark_version": spark_version})
+        changed = cluster_rules.changed_fields(wanted, found.as_dict())
+        state = found.state.value if found.state else "UNKNOWN"
+        if changed:
+            print(f"Your cluster {name!r} ({found.cluster_id}) is {state}: editing "
+                  f"{', '.join(changed)}.")  # fmt: skip
+            self._clusters.edit(found.cluster_id, spark_version=spark_version, **spec)
+        else:
+            print(f"Reusing your cluster {name!r} ({found.cluster_id}), {state}.")
+        if found.state == State.TERMINATED:
+            self._clusters.start(found.cluster_id)
+        return self.wait_running(found.cluster_id, timeout=timeout)
+
+    def _wait(self, cluster_id: str, states: tuple[State, ...], timeout: timedelta):
+        return wait_for(
+            f"Cluster {cluster_id}",
+            lambda: self._clusters.get(cluster_id),
+            state=_cluster_state,
+            done=lambda c: c.state in states,
+            failure=lambda c: None,
+            timeout=timeout,
+            clock=self._clock,
+        )
 
     def wait_running(self, cluster_id: str, *, timeout: timedelta = CLUSTER_TIMEOUT):
         first = self._clusters.get(cluster_id)
@@ -172,6 +206,29 @@ def _endpoint_failure(e: serving.ServingEndpointDetailed) -> str | None:
     return None
 
 
+def _served(endpoint: serving.ServingEndpointDetailed) -> list[tuple[str, str]]:
+    """(model, version) of each entity the endpoint serves or is updating to."""
+    config = endpoint.pending_config or endpoint.config
+    entities = (config.served_entities if config else None) or []
+    return [(e.entity_name or "", str(e.entity_version or "")) for e in entities]
+
+
+def _served_input(config: serving.EndpointCoreConfigInput) -> list[tuple[str, str]]:
+    return [
+        (e.entity_name or "", str(e.entity_version or "")) for e in config.served_entities or []
+    ]
+
+
+def _with_named_entities(config: serving.EndpointCoreConfigInput):
+    """Name each served entity the API's way (letters, digits, ``-`` and ``_``): its default,
+    ``<entity_name>-<entity_version>``, has the dots of a Unity Catalog name."""
+    for entity in config.served_entities or []:
+        if entity.name is None and entity.entity_name:
+            model = re.sub(r"[^A-Za-z0-9_-]+", "_", entity.entity_name.rsplit(".", 1)[-1])
+            entity.name = f"{model}-{entity.entity_version}"
+    return config
+
+
 class LearnerServingEndpoints:
     """``w.serving_endpoints`` where ``predict-penguin`` is the learner's own endpoint."""
 
@@ -198,11 +255,43 @@ class LearnerServingEndpoints:
         timeout: timedelta = ENDPOINT_TIMEOUT,
         **kwargs: Any,
     ) -> serving.ServingEndpointDetailed:
+        """Create the endpoint and wait until it is READY. Run again, it reuses the learner's
+        endpoint: unchanged if it already serves that version, else ``update_config`` to the
+        new one (a second create is refused with RESOURCE_ALREADY_EXISTS)."""
         real = self._real(name)
-        if config is not None and config.name == name:
-            config.name = real
-        self._endpoints.create(real, config=config, **kwargs)
+        if config is not None:
+            config = _with_named_entities(config)
+            if config.name == name:
+                config.name = real
+        try:
+            current = self._endpoints.get(real)
+        except NotFound:
+            current = None
+        if current is None:
+            self._endpoints.create(real, config=config, **kwargs)
+        elif config is not None and _served(current) != _served_input(config):
+            print(f"Your endpoint {real!r} serves {_served(current) or 'nothing yet'}: "
+                  f"updating it to {_served_input(config)}.")  # fmt: skip
+            self.wait_settled(real, timeout=timeout)
+            self._endpoints.update_config(real, served_entities=config.served_entities)
+        else:
+            print(f"Reusing your endpoint {real!r}, which serves {_served(current)}.")
         return self._shown(self.wait_ready(real, timeout=timeout))
+
+    def wait_settled(self, name: str, *, timeout: timedelta = ENDPOINT_TIMEOUT):
+        """Wait until no config update is in progress (an update is refused meanwhile)."""
+        return wait_for(
+            f"Serving endpoint {name!r}",
+            lambda: self._endpoints.get(name),
+            state=_endpoint_state,
+            done=lambda e: (
+                e.state is None
+                or e.state.config_update != serving.EndpointStateConfigUpdate.IN_PROGRESS
+            ),
+            failure=lambda e: None,
+            timeout=timeout,
+            clock=self._clock,
+        )
 
     def wait_ready(self, name: str, *, timeout: timedelta = ENDPOINT_TIMEOUT):
         """Wait until the endpoint is READY and not updating (the SDK only checks the latter)."""
@@ -234,8 +323,6 @@ class LearnerServingEndpoints:
     def delete(self, name: str) -> None:
         """Delete the endpoint; one that is already gone is fine (07 also cleans up a run
         that stopped before step 06 made the endpoint)."""
-        from databricks.sdk.errors import NotFound
-
         real = self._real(name)
         try:
             self._endpoints.delete(real)

@@ -16,8 +16,9 @@ import uuid
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from databricks.sdk.service.catalog import VolumeType
+from databricks.sdk.service.catalog import SchemasAPI, VolumesAPI, VolumeType
 
+from tests.databricks.fake.contract import fields_of, parse_fields
 from tests.databricks.fake.errors import FakeError, invalid, one_of, require
 
 VOLUME_TYPES = tuple(v.value for v in VolumeType)
@@ -41,6 +42,8 @@ class FakeCatalog:
         self.catalogs: dict[str, dict[str, Any]] = {
             "main": {"name": "main", "owner": "admins", "catalog_type": "MANAGED_CATALOG"}
         }
+        #: privileges the learner lacks on a catalog (U2), e.g. {"main": {"CREATE SCHEMA"}}
+        self.revoked: dict[str, set[str]] = {}
         self.schemas: dict[str, dict[str, Any]] = {}
         self.volumes: dict[str, dict[str, Any]] = {}
 
@@ -85,10 +88,19 @@ class FakeCatalog:
             raise FakeError(404, "CATALOG_DOES_NOT_EXIST", f"Catalog '{name}' does not exist.")
         return self.catalogs[name]
 
+    def _allowed(self, catalog: str, privilege: str) -> None:
+        """A catalog closed to the learner: PERMISSION_DENIED naming the privilege (U2)."""
+        if privilege in self.revoked.get(catalog, set()):
+            raise FakeError(403, "PERMISSION_DENIED",
+                            f"User does not have {privilege} on Catalog '{catalog}'.")  # fmt: skip
+
     def schema_create(self, body, **_):
         self._on()
+        parse_fields(body, fields_of(SchemasAPI.create))
         require(body, "name", "catalog_name")
         self.catalog_get(body["catalog_name"])
+        self._allowed(body["catalog_name"], "USE CATALOG")
+        self._allowed(body["catalog_name"], "CREATE SCHEMA")
         full = f"{body['catalog_name']}.{body['name']}"
         if full in self.schemas:
             raise FakeError(409, "SCHEMA_ALREADY_EXISTS", f"Schema '{full}' already exists.")
@@ -99,6 +111,8 @@ class FakeCatalog:
 
     def schema_get(self, full_name, **_):
         self._on()
+        self.catalog_get(full_name.split(".")[0])
+        self._allowed(full_name.split(".")[0], "USE CATALOG")
         if full_name not in self.schemas:
             raise FakeError(404, "SCHEMA_DOES_NOT_EXIST", f"Schema '{full_name}' does not exist.")
         return self.schemas[full_name]
@@ -115,6 +129,7 @@ class FakeCatalog:
 
     def volume_create(self, body, **_):
         self._on()
+        parse_fields(body, fields_of(VolumesAPI.create))
         require(body, "catalog_name", "schema_name", "name", "volume_type")
         one_of(body, "volume_type", VOLUME_TYPES)
         if body["volume_type"] == "EXTERNAL":
@@ -166,6 +181,10 @@ class FakeCatalog:
         if not local.parent.is_dir():
             local.parent.mkdir(parents=True)  # the Files API makes missing parents
         local.write_bytes(body if isinstance(body, bytes) else str(body).encode())
+
+    def volume_file(self, path: str) -> Path:
+        """A file in a volume, on disk (for a task library in a volume)."""
+        return self._file(path)
 
     def _file(self, path: str) -> Path:
         local = self._in_volume(path)

@@ -12,16 +12,23 @@ import time
 from pathlib import Path
 from typing import Any
 
-from databricks.sdk.service.compute import DataSecurityMode, RuntimeEngine
+from databricks.sdk.service.compute import (
+    ClustersAPI,
+    ClusterSpec,
+    DataSecurityMode,
+    Kind,
+    Language,
+)
 
 from grader.lab import cluster_rules
+from tests.databricks.fake.contract import parse
 from tests.databricks.fake.errors import FakeError, invalid, not_found, one_of, require
 
 REPO = Path(__file__).resolve().parents[3]
 #: Python start-up of the fake cluster (its ``sitecustomize``): see the module's docstring.
 CLUSTER_SITE = Path(__file__).resolve().parent / "cluster_site"
-SECURITY_MODES = tuple(m.value for m in DataSecurityMode)
-ENGINES = tuple(e.value for e in RuntimeEngine)
+PROFILE = "spark.databricks.cluster.profile"
+LANGUAGES = tuple(lang.value for lang in Language)
 #: Python's preamble on the fake driver: ``spark`` is the cluster's (local) session.
 DRIVER_PREAMBLE = """\
 from pyspark.sql import SparkSession
@@ -55,6 +62,7 @@ class FakeCompute:
         r("GET", "/api/2.1/clusters/list", self.list)
         r("POST", "/api/2.1/clusters/delete", self.delete)
         r("POST", "/api/2.1/clusters/start", self.start)
+        r("POST", "/api/2.1/clusters/edit", self.edit)
         r("POST", "/api/1.2/contexts/create", self.context_create)
         r("GET", "/api/1.2/contexts/status", self.context_status)
         r("POST", "/api/1.2/contexts/destroy", self.context_destroy)
@@ -62,38 +70,75 @@ class FakeCompute:
         r("GET", "/api/1.2/commands/status", self.command_status)
 
     # -- clusters ----------------------------------------------------------------------------
-    def create(self, body, **_):
+    def _checked_spec(self, body: dict[str, Any], method) -> dict[str, Any]:
+        """The cluster spec of a create or edit, refused as a workspace refuses it (rows C1-C9
+        of CONTRACT.md); returns it with what ``is_single_node`` sets filled in."""
+        spec = parse(body, ClusterSpec, method=method)
         require(body, "spark_version")
         versions = {v.key for v in cluster_rules.RUNTIMES.versions}
-        if body["spark_version"] not in versions:
-            raise invalid(f"Invalid spark version {body['spark_version']}.")
-        if not body.get("node_type_id") and not body.get("instance_pool_id"):
+        if spec.spark_version not in versions:
+            raise invalid(f"Invalid spark version {spec.spark_version}.")
+        if not spec.node_type_id and not spec.instance_pool_id:
             raise invalid("Missing required field: node_type_id")
         node_types = {n.node_type_id for n in cluster_rules.NODE_TYPES.node_types}
-        if body.get("node_type_id") and body["node_type_id"] not in node_types:
-            raise invalid(f"Node type {body['node_type_id']} is not supported.")
-        if (
-            not body.get("is_single_node")
-            and body.get("num_workers") is None
-            and not body.get("autoscale")
-        ):
-            raise invalid("Missing required field: num_workers (or autoscale)")
-        one_of(body, "data_security_mode", SECURITY_MODES)
-        one_of(body, "runtime_engine", ENGINES)
-        if body.get("data_security_mode") == "SINGLE_USER" and not body.get("single_user_name"):
-            raise invalid("single_user_name is required for data_security_mode SINGLE_USER")
-        minutes = body.get("autotermination_minutes")
-        if minutes is not None and minutes != 0 and not 10 <= minutes <= 43200:
-            raise invalid("autotermination_minutes must be 0 or between 10 and 43200")
+        if spec.node_type_id and spec.node_type_id not in node_types:
+            raise invalid(f"Node type {spec.node_type_id} is not supported.")
+        if spec.kind != Kind.CLASSIC_PREVIEW:
+            for name in ("is_single_node", "use_ml_runtime"):
+                if body.get(name) is not None:
+                    raise invalid(f"{name} is not allowed with unspecified kind.")
+        conf = spec.spark_conf or {}
+        if spec.kind is not None and spec.data_security_mode is not None and PROFILE in conf:
+            raise invalid(f"Spark Conf: `{PROFILE}` is not allowed when choosing an access mode")
+        dedicated = (DataSecurityMode.SINGLE_USER, DataSecurityMode.DATA_SECURITY_MODE_DEDICATED)
+        if spec.data_security_mode in dedicated and not spec.single_user_name:
+            raise invalid(
+                f"single_user_name is required for data_security_mode "
+                f"{spec.data_security_mode.value}"
+            )
+        minutes = spec.autotermination_minutes
+        if minutes is not None and minutes != 0 and not 10 <= minutes <= 10000:
+            raise invalid("autotermination_minutes must be 0 or between 10 and 10000")
+        if spec.runtime_engine is not None and "-photon-" in spec.spark_version:
+            raise invalid(
+                "runtime_engine is not compatible with a spark_version that contains "
+                "'-photon-': remove '-photon-' and set runtime_engine to PHOTON."
+            )
+        record = dict(body)
+        record["num_workers"] = body.get("num_workers", 0)
+        if spec.is_single_node:  # "Databricks will automatically set" these (the SDK's doc)
+            record["spark_conf"] = {**conf, PROFILE: "singleNode", "spark.master": "local[*]"}
+            record["custom_tags"] = {**(spec.custom_tags or {}), "ResourceClass": "SingleNode"}
+        return record
+
+    def create(self, body, **_):
+        record = self._checked_spec(body, ClustersAPI.create)
         cluster_id = time.strftime("%m%d-%H%M%S-", time.gmtime()) + f"fake{next(self._ids):04d}"
-        record = {**body, "cluster_id": cluster_id, "creator_user_name": self.fake.user_name,
-                  "state": "PENDING", "state_message": "Finding instances for new nodes",
-                  "start_time": self.fake.now_ms(), "num_workers": body.get("num_workers", 0),
-                  "_since": time.monotonic(), "_fails": self.fail_next_launch}  # fmt: skip
+        record |= {"cluster_id": cluster_id, "creator_user_name": self.fake.user_name,
+                   "state": "PENDING", "state_message": "Finding instances for new nodes",
+                   "start_time": self.fake.now_ms(),
+                   "_since": time.monotonic(), "_fails": self.fail_next_launch}  # fmt: skip
         self.fail_next_launch = None
         with self.fake.lock:
             self.clusters[cluster_id] = record
         return {"cluster_id": cluster_id}
+
+    def edit(self, body, **_):
+        """Only a RUNNING (restarted) or TERMINATED (stays so) cluster can be edited (C10)."""
+        require(body, "cluster_id")
+        old = self.record(body["cluster_id"])
+        if old["state"] not in ("RUNNING", "TERMINATED"):
+            raise FakeError(400, "INVALID_STATE", f"Cluster {body['cluster_id']} is in "
+                            f"unexpected state {old['state']}.")  # fmt: skip
+        spec = self._checked_spec({k: v for k, v in body.items() if k != "cluster_id"},
+                                  ClustersAPI.edit)  # fmt: skip
+        kept = {k: old[k] for k in ("cluster_id", "creator_user_name", "start_time", "_fails")}
+        restart = {"state": "PENDING", "state_message": "Restarting to apply the new spec",
+                   "_since": time.monotonic()} if old["state"] == "RUNNING" else {
+                   k: old[k] for k in old if k in ("state", "state_message", "_since",
+                   "terminated_time", "termination_reason")}  # fmt: skip
+        with self.fake.lock:
+            self.clusters[body["cluster_id"]] = spec | kept | restart
 
     def _advance(self, record: dict[str, Any]) -> dict[str, Any]:
         """Move a cluster along its life cycle as time passes."""
@@ -141,11 +186,11 @@ class FakeCompute:
                           termination_reason={"code": "USER_REQUEST", "type": "SUCCESS"})  # fmt: skip
 
     def start(self, body, **_):
+        """Start a TERMINATED cluster; on any other state "nothing will happen" (C11)."""
         require(body, "cluster_id")
         record = self.record(body["cluster_id"])
         if record["state"] != "TERMINATED":
-            raise FakeError(400, "INVALID_STATE", f"Cluster {body['cluster_id']} is in unexpected "
-                            f"state {record['state']}.")  # fmt: skip
+            return
         record.update(state="PENDING", _since=time.monotonic(), _fails=None,
                       start_time=self.fake.now_ms())  # fmt: skip
 
@@ -182,7 +227,7 @@ class FakeCompute:
 
     def context_create(self, body, **_):
         require(body, "clusterId", "language")
-        one_of(body, "language", ("python", "scala", "sql"))
+        one_of(body, "language", LANGUAGES)
         self.running(body["clusterId"])
         context_id = f"ctx-{next(self._ids)}"
         self._contexts[context_id] = body["clusterId"]

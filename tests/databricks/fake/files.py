@@ -8,11 +8,17 @@ import shutil
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from databricks.sdk.service.files import DbfsAPI
+from databricks.sdk.service.workspace import ImportFormat, Language, WorkspaceAPI
+
+from tests.databricks.fake.contract import fields_of, parse_fields
 from tests.databricks.fake.errors import FakeError, invalid, not_found, one_of, require
 
-IMPORT_FORMATS = ("SOURCE", "HTML", "JUPYTER", "DBC", "R_MARKDOWN", "AUTO", "RAW")
-LANGUAGES = ("PYTHON", "SQL", "SCALA", "R")
-_MAX_BLOCK = 1024 * 1024  # the API's limit on one add-block / read
+IMPORT_FORMATS = tuple(f.value for f in ImportFormat)
+LANGUAGES = tuple(lang.value for lang in Language)
+_MAX_BLOCK = 1024 * 1024  # the API's limit on one add-block / read (D1, D3)
+#: workspace import's limit on ``content`` (W2): "This has a limit of 10 MB."
+MAX_IMPORT = 10 * 1024 * 1024
 
 
 class FakeFiles:
@@ -76,6 +82,7 @@ class FakeFiles:
         return {"files": [self._info(c) for c in children]}
 
     def mkdirs(self, body, **_):
+        parse_fields(body, fields_of(DbfsAPI.mkdirs))
         require(body, "path")
         local = self.local(body["path"])
         if local.is_file():
@@ -83,6 +90,7 @@ class FakeFiles:
         local.mkdir(parents=True, exist_ok=True)
 
     def delete(self, body, **_):
+        parse_fields(body, fields_of(DbfsAPI.delete))
         require(body, "path")
         local = self.local(body["path"])
         if not local.exists():
@@ -104,12 +112,14 @@ class FakeFiles:
         local.write_bytes(data)
 
     def put(self, body, **_):
+        parse_fields(body, fields_of(DbfsAPI.put))
         require(body, "path")
         self._write(
             body["path"], base64.b64decode(body.get("contents", "")), body.get("overwrite", False)
         )
 
     def create(self, body, **_):
+        parse_fields(body, fields_of(DbfsAPI.create))
         require(body, "path")
         local = self.local(body["path"])
         if local.exists() and not body.get("overwrite"):
@@ -121,6 +131,7 @@ class FakeFiles:
         return {"handle": handle}
 
     def add_block(self, body, **_):
+        parse_fields(body, fields_of(DbfsAPI.add_block))
         require(body, "handle", "data")
         data = base64.b64decode(body["data"])
         if len(data) > _MAX_BLOCK:
@@ -128,6 +139,7 @@ class FakeFiles:
         self._handle(body)["data"] += data
 
     def close(self, body, **_):
+        parse_fields(body, fields_of(DbfsAPI.close))
         handle = self._handle(body)
         self._write(handle["path"], handle["data"], True)
         del self._handles[body["handle"]]
@@ -154,6 +166,7 @@ class FakeFiles:
         return self.objects.get(parent, {}).get("object_type") == "DIRECTORY"
 
     def ws_mkdirs(self, body, **_):
+        parse_fields(body, fields_of(WorkspaceAPI.mkdirs))
         require(body, "path")
         parts = PurePosixPath(body["path"]).parts
         for i in range(2, len(parts) + 1):
@@ -164,10 +177,16 @@ class FakeFiles:
             self.objects.setdefault(path, {"object_type": "DIRECTORY"})
 
     def ws_import(self, body, **_):
+        """Rows W1-W5: formats, the 10 MB limit, overwrite, a language for SOURCE, the parent."""
+        parse_fields(body, fields_of(WorkspaceAPI.import_))
         require(body, "path", "content")
         one_of(body, "format", IMPORT_FORMATS)
         one_of(body, "language", LANGUAGES)
         path, fmt = body["path"], body.get("format", "SOURCE")
+        if len(body["content"]) > MAX_IMPORT:
+            raise FakeError(400, "MAX_NOTEBOOK_SIZE_EXCEEDED",
+                            f"File size imported is ({len(body['content'])} bytes), exceeded "
+                            f"max size ({MAX_IMPORT} bytes)")  # fmt: skip
         if not self._parent_exists(path):
             raise not_found(f"The parent folder of {path} does not exist.")
         if path in self.objects and not body.get("overwrite"):
@@ -182,7 +201,8 @@ class FakeFiles:
             self.objects[path] = {"object_type": "NOTEBOOK", "language": "PYTHON",
                                   "content": content}  # fmt: skip
         elif fmt == "SOURCE":
-            require(body, "language")
+            if not body.get("language"):
+                raise invalid(f"{path}: importing a single file as SOURCE needs its language")
             self.objects[path] = {"object_type": "NOTEBOOK", "language": body["language"],
                                   "content": content}  # fmt: skip
         elif fmt == "AUTO" and not path.endswith((".py", ".ipynb")):
@@ -213,6 +233,7 @@ class FakeFiles:
         return {"objects": [self.ws_get_status({"path": p}) for p in sorted(children)]}
 
     def ws_delete(self, body, **_):
+        parse_fields(body, fields_of(WorkspaceAPI.delete))
         require(body, "path")
         path = body["path"]
         if path not in self.objects:

@@ -18,13 +18,18 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+from databricks.sdk.service.jobs import JobsAPI, SubmitTask
 
+from tests.databricks.fake.contract import fields_of, parse, parse_fields
 from tests.databricks.fake.errors import FakeError, invalid, not_found, require
 
 TASK_KINDS = ("notebook_task", "spark_python_task", "python_wheel_task", "spark_jar_task",
               "spark_submit_task", "sql_task", "dbt_task", "run_job_task")  # fmt: skip
 NOTEBOOK_SOURCES = ("WORKSPACE", "GIT")
 VIEWS = ("CODE", "DASHBOARDS", "ALL")
+#: Where a task's wheel may live (the SDK's ``Library.whl`` doc): workspace files, Unity
+#: Catalog volumes, cloud storage, and DBFS (refused at install from DBR 15.1, row J4).
+LIBRARY_PLACES = ("/Workspace/", "/Volumes/", "s3://", "abfss://", "gs://", "dbfs:/")
 
 
 def notebook_model_html(name: str, executed: nbformat.NotebookNode) -> str:
@@ -89,11 +94,14 @@ class FakeJobs:
         r("GET", "/api/2.2/jobs/runs/export", self.export)
 
     def submit(self, body, **_):
+        """A one-time run of one notebook task on an existing cluster (rows J1-J5)."""
+        parse_fields(body, fields_of(JobsAPI.submit))
         require(body, "tasks")
         tasks = body["tasks"]
         if len(tasks) != 1:
             raise invalid("The fake runs exactly one task per submitted run.")
         task = tasks[0]
+        spec = parse(task, SubmitTask, where="tasks[0].")
         require(task, "task_key", where="tasks[0].")
         kinds = [k for k in TASK_KINDS if k in task]
         if len(kinds) != 1:
@@ -102,19 +110,30 @@ class FakeJobs:
             raise invalid(f"The fake runs notebook tasks only, not {kinds[0]}")
         notebook_task = task["notebook_task"]
         require(notebook_task, "notebook_path", where="tasks[0].notebook_task.")
-        if notebook_task.get("source", "WORKSPACE") not in NOTEBOOK_SOURCES:
-            raise invalid(f"Invalid source {notebook_task['source']}")
-        found = self.fake.files.objects.get(notebook_task["notebook_path"])
+        path = notebook_task["notebook_path"]
+        if notebook_task.get("source", "WORKSPACE") == "WORKSPACE" and not path.startswith("/"):
+            raise invalid(
+                f"Invalid notebook_path {path!r}: a notebook in the workspace needs an absolute "
+                "path that begins with a slash."
+            )
+        found = self.fake.files.objects.get(path.removeprefix("/Workspace"))
         if not found or found["object_type"] != "NOTEBOOK":
-            raise not_found(f"Notebook {notebook_task['notebook_path']} does not exist.")
+            raise not_found(f"Notebook {path} does not exist.")
         if not task.get("existing_cluster_id"):
             raise invalid("The fake needs tasks[0].existing_cluster_id (no job clusters).")
         self.fake.compute.record(task["existing_cluster_id"])
-        for library in task.get("libraries", []):
-            if set(library) - {"whl", "pypi"}:
-                raise invalid(f"Unsupported library {library}")
-            if "whl" in library:
-                self.fake.files.workspace_content(library["whl"])  # 404 if missing
+        for library in spec.libraries or []:
+            if set(library.as_dict()) - {"whl", "pypi"}:
+                raise invalid(f"Unsupported library {library.as_dict()}")
+            if library.whl and not library.whl.startswith(LIBRARY_PLACES):
+                raise invalid(
+                    f"Invalid whl {library.whl!r}: use a workspace path (/Workspace/…), a "
+                    "Unity Catalog volume path (/Volumes/…) or a cloud storage URI."
+                )
+        for where, seconds in (("timeout_seconds", body.get("timeout_seconds")),
+                               ("tasks[0].timeout_seconds", spec.timeout_seconds)):  # fmt: skip
+            if seconds is not None and seconds < 0:
+                raise invalid(f"{where} must be 0 (no timeout) or a positive number of seconds")
         run_id, task_run_id = next(self._ids), next(self._ids)
         state = {"life_cycle_state": "PENDING", "state_message": ""}
         task_run = {"run_id": task_run_id, "task_key": task["task_key"], "state": dict(state),
@@ -130,6 +149,21 @@ class FakeJobs:
         threading.Thread(target=self._execute, args=(run, task_run), daemon=True).start()
         return {"run_id": run_id}
 
+    def _library_refusal(self, task_run: dict[str, Any], spark_version: str) -> str | None:
+        """Why the cluster cannot install a task's library, as the run's state says it (J4):
+        DBFS-root libraries are disabled by default from Databricks Runtime 15.1."""
+        major, minor = (int(x) for x in spark_version.split(".")[:2])
+        for library in task_run["libraries"]:
+            whl = library.get("whl", "")
+            if whl.startswith("dbfs:/") and (major, minor) >= (15, 1):
+                return (
+                    f"Library installation failed for library due to user error for whl: "
+                    f"{whl!r}. Error messages: Installing libraries from the DBFS root is "
+                    "disabled by default from Databricks Runtime 15.1: store the library as a "
+                    "workspace file or in a Unity Catalog volume."
+                )
+        return None
+
     def _set(self, run, task_run, **state) -> None:
         with self.fake.lock:
             run["state"] = dict(state)
@@ -144,9 +178,13 @@ class FakeJobs:
                 termination_reason={"code": "SPOT_INSTANCE_TERMINATION", "type": "CLOUD_FAILURE"},
             )  # fmt: skip
         try:
-            self.fake.compute.running(cluster_id)
+            cluster = self.fake.compute.running(cluster_id)
         except FakeError as exc:
             self._set(run, task_run, life_cycle_state="INTERNAL_ERROR", state_message=exc.message)
+            return
+        refused = self._library_refusal(task_run, cluster["spark_version"])
+        if refused:
+            self._set(run, task_run, life_cycle_state="INTERNAL_ERROR", state_message=refused)
             return
         self._set(run, task_run, life_cycle_state="RUNNING", state_message="In run")
         path = task_run["notebook_task"]["notebook_path"]
@@ -177,16 +215,23 @@ class FakeJobs:
         unpacked = []
         for library in libraries:
             if "whl" in library:
-                data = self.fake.files.workspace_content(library["whl"])
+                data = self._library_bytes(library["whl"])
                 target = workdir / "libs" / library["whl"].rsplit("/", 1)[-1]
                 unpacked.append(str(unpack_wheel(data, target)))
         return os.pathsep.join([*unpacked, path])
 
+    def _library_bytes(self, whl: str) -> bytes:
+        if whl.startswith("/Volumes/"):
+            return self.fake.catalog.volume_file(whl).read_bytes()
+        if whl.startswith("dbfs:/"):
+            return self.fake.files.local(whl).read_bytes()
+        return self.fake.files.workspace_content(whl)
+
     def _get(self, query) -> dict[str, Any]:
         require(query, "run_id")
         run = self.runs.get(int(query["run_id"]))
-        if run is None:
-            raise not_found(f"Run {query['run_id']} does not exist.")
+        if run is None:  # the SDK's error override expects this 400 (J6)
+            raise invalid(f"Run {query['run_id']} does not exist.")
         return run
 
     def get(self, query, **_):

@@ -56,6 +56,11 @@ class FakeUcRegistry:
     # -- registered models ---------------------------------------------------------------------
     def _checked_name(self, name: str | None) -> str:
         self.fake.catalog._on()
+        if name and name.split(".")[0] == "hive_metastore":
+            raise invalid(
+                f"Model name {name!r}: the catalog hive_metastore is not in Unity Catalog and "
+                "cannot hold registered models; use a Unity Catalog catalog."
+            )
         if not name or not _THREE_LEVEL.fullmatch(name):
             raise invalid(
                 f"Model name {name!r} is not valid: specify all three levels "
