@@ -25,6 +25,11 @@ LAB_NODE_TYPE = "Standard_D4ds_v5"
 LAB_AUTOTERMINATION_MINUTES = 20
 SINGLE_NODE_CONF = {"spark.databricks.cluster.profile": "singleNode", "spark.master": "local[*]"}
 SINGLE_NODE_TAGS = {"ResourceClass": "SingleNode"}
+#: The access modes of one user's cluster. ``DATA_SECURITY_MODE_DEDICATED`` is the newer
+#: name; databricks-sdk releases before it (a 16.4 LTS runtime's 0.30) lack the member.
+SINGLE_USER_MODES = tuple(
+    m for m in DataSecurityMode if m.name in ("SINGLE_USER", "DATA_SECURITY_MODE_DEDICATED")
+)
 
 
 def _runtime(key: str, name: str) -> SparkVersion:
@@ -188,7 +193,7 @@ def problems(spec: dict[str, Any], *, user_name: str) -> list[Problem]:
     elif not 10 <= int(minutes) <= 10000:
         found.append(Problem("autotermination_minutes", f"{minutes} is outside 10..10000."))
     mode = _enum(DataSecurityMode, spec.get("data_security_mode"))
-    if mode in (DataSecurityMode.SINGLE_USER, DataSecurityMode.DATA_SECURITY_MODE_DEDICATED):
+    if mode in SINGLE_USER_MODES:
         owner = spec.get("single_user_name")
         if owner != user_name:
             found.append(
