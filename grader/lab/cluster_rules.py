@@ -20,6 +20,7 @@ from databricks.sdk.service.compute import (
 )
 
 from grader.exceptions import ClusterSpecError
+from grader.lab import runtimes
 
 LAB_NODE_TYPE = "Standard_D4ds_v5"
 LAB_AUTOTERMINATION_MINUTES = 20
@@ -38,8 +39,15 @@ def _runtime(key: str, name: str) -> SparkVersion:
 
 #: The runtimes this "workspace" offers, shaped as GET /api/2.1/clusters/spark-versions
 #: answers: enough variety that choosing well (ML, LTS, no GPU, Scala 2.13) is a real choice.
+#: Today's supported releases (the release notes' index, ``runtimes.RELEASE_NOTES``): the
+#: LTS 14.3, 15.4 (Scala 2.12 only), 16.4, 17.3 and 18.0, and 19.0, newer but not LTS. The
+#: CPU ML LTS builds with Scala 2.13 are those of :data:`grader.lab.runtimes.ML_LTS`.
 RUNTIMES = GetSparkVersionsResponse(
     versions=[
+        _runtime("14.3.x-scala2.12", "14.3 LTS (includes Apache Spark 3.5.0, Scala 2.12)"),
+        _runtime(
+            "14.3.x-cpu-ml-scala2.12", "14.3 LTS ML (includes Apache Spark 3.5.0, Scala 2.12)"
+        ),
         _runtime("15.4.x-scala2.12", "15.4 LTS (includes Apache Spark 3.5.0, Scala 2.12)"),
         _runtime(
             "15.4.x-cpu-ml-scala2.12", "15.4 LTS ML (includes Apache Spark 3.5.0, Scala 2.12)"
@@ -53,24 +61,21 @@ RUNTIMES = GetSparkVersionsResponse(
         _runtime(
             "16.4.x-cpu-ml-scala2.12", "16.4 LTS ML (includes Apache Spark 3.5.2, Scala 2.12)"
         ),
-        _runtime(
-            "16.4.x-cpu-ml-scala2.13", "16.4 LTS ML (includes Apache Spark 3.5.2, Scala 2.13)"
-        ),
         _runtime("17.3.x-scala2.13", "17.3 LTS (includes Apache Spark 4.0.0, Scala 2.13)"),
         _runtime(
             "17.3.x-photon-scala2.13", "17.3 LTS Photon (includes Apache Spark 4.0.0, Scala 2.13)"
         ),
         _runtime(
-            "17.3.x-cpu-ml-scala2.13", "17.3 LTS ML (includes Apache Spark 4.0.0, Scala 2.13)"
-        ),
-        _runtime(
             "17.3.x-gpu-ml-scala2.13",
             "17.3 LTS ML (includes Apache Spark 4.0.0, GPU, Scala 2.13)",
         ),
-        _runtime("18.0.x-cpu-ml-scala2.13", "18.0 ML (includes Apache Spark 4.1.0, Scala 2.13)"),
+        _runtime("18.0.x-scala2.13", "18.0 LTS (includes Apache Spark 4.1.0, Scala 2.13)"),
         _runtime(
-            "18.1.x-cpu-ml-scala2.13", "18.1 ML Beta (includes Apache Spark 4.1.0, Scala 2.13)"
+            "18.0.x-gpu-ml-scala2.13",
+            "18.0 LTS ML (includes Apache Spark 4.1.0, GPU, Scala 2.13)",
         ),
+        *(_runtime(r.key, r.name) for r in runtimes.ML_LTS),
+        _runtime("19.0.x-cpu-ml-scala2.13", "19.0 ML (includes Apache Spark 4.2.0, Scala 2.13)"),
     ]
 )
 
