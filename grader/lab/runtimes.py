@@ -33,8 +33,9 @@ DCS_18_REQUIREMENTS = "https://docs.databricks.com/aws/en/assets/files/requireme
 
 #: The libraries the course's code meets on a cluster, by their PyPI names.
 RUNTIME_LIBRARIES = ("pyspark", "mlflow", "databricks-sdk", "pandas", "numpy")
-#: MLflow 2 imports ``FallbackAsyncAdaptedQueuePool``, which SQLAlchemy 2.1 removed; the
-#: runtimes of MLflow 2 were built with a SQLAlchemy 2.0 release.
+#: MLflow 2.21 and 3.0 import ``FallbackAsyncAdaptedQueuePool``, which SQLAlchemy 2.1
+#: removed (later MLflow releases guard the import); the runtimes that ship them were
+#: built with a SQLAlchemy 2.0 release, while pip today would pick 2.1.
 SQLALCHEMY_2_0 = "sqlalchemy<2.1"
 
 
@@ -105,6 +106,7 @@ ML_LTS: tuple[MLRuntime, ...] = (
             "numpy": "2.1.3",
         },
         sources=(RELEASE_NOTES, _release_notes("17.3")),
+        also=(SQLALCHEMY_2_0,),
     ),
     MLRuntime(
         version="18.0",
