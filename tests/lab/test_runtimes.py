@@ -63,3 +63,12 @@ def test_an_environment_with_the_runtimes_versions_has_no_drift(capsys) -> None:
     assert runtimes.drift(here) == []
     assert runtimes.main(["pins", "17.3"]) == 0
     assert "mlflow==3.0.1" in capsys.readouterr().out.splitlines()
+
+
+def test_extra_bounds_never_touch_a_runtime_library() -> None:
+    from packaging.requirements import Requirement
+
+    for runtime in ML_LTS:
+        for line in runtime.also:
+            assert Requirement(line).name not in RUNTIME_LIBRARIES
+    assert runtimes.by_version("16.4").also == (runtimes.SQLALCHEMY_2_0,)
