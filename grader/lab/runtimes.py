@@ -33,7 +33,7 @@ DCS_18_REQUIREMENTS = "https://docs.databricks.com/aws/en/assets/files/requireme
 
 #: The libraries the course's code meets on a cluster, by their PyPI names.
 RUNTIME_LIBRARIES = ("pyspark", "mlflow", "databricks-sdk", "pandas", "numpy")
-#: MLflow 2.21 and 3.0 import ``FallbackAsyncAdaptedQueuePool``, which SQLAlchemy 2.1
+#: MLflow 2.21, 3.0 and 3.8 import ``FallbackAsyncAdaptedQueuePool``, which SQLAlchemy 2.1
 #: removed (later MLflow releases guard the import); the runtimes that ship them were
 #: built with a SQLAlchemy 2.0 release, while pip today would pick 2.1.
 SQLALCHEMY_2_0 = "sqlalchemy<2.1"
@@ -120,6 +120,7 @@ ML_LTS: tuple[MLRuntime, ...] = (
             "numpy": "2.1.3",
         },
         sources=(RELEASE_NOTES, DCS_18_REQUIREMENTS),
+        also=(SQLALCHEMY_2_0,),
     ),
 )
 NEWEST = ML_LTS[-1]
