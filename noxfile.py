@@ -57,6 +57,24 @@ def _preflight(session: nox.Session) -> None:
         )
 
 
+def _load_stdlib_module(name: str, path: str):
+    """A stdlib-only module of the package, loaded from its file before anything is installed."""
+    spec = importlib.util.spec_from_file_location(name, HERE / path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while it executes
+    spec.loader.exec_module(module)
+    return module
+
+
+#: The Databricks Runtime ML LTS releases and their libraries (grader/lab/runtimes.py).
+RUNTIMES = _load_stdlib_module("_lab_runtimes", "grader/lab/runtimes.py")
+#: The steps that run on the cluster on Databricks (03-06; grader/lab/steps.py).
+CLUSTER_STEPS = _load_stdlib_module("_lab_steps", "grader/lab/steps.py").USES_SPARK
+#: What runs the notebooks in a ``dbr`` environment: the notebook's side of a cluster
+#: (ipykernel), papermill, and the ``grader course`` command; never a runtime library.
+DBR_HARNESS = ["papermill>=2.6,<3", "ipykernel>=6.29", "click>=8.1", "rich>=13"]
+
+
 def _spark_archive(session: nox.Session) -> None:
     """Make this environment's JVM class archive once (grader/lab/jvm_archive.py): about
     half a minute the first time, then every Spark JVM starts about 5 s sooner."""
@@ -108,6 +126,44 @@ def databricks(session: nox.Session) -> None:
     session.install(".")
     session.run("python", "-m", "grader.lab.databricks.course", *session.posargs)
     session.log(f"Trace of the run: {trace} (replay: tests/databricks/test_trace_replay.py)")
+
+
+@nox.session(default=False)
+@nox.parametrize("runtime", [r.version for r in RUNTIMES.ML_LTS])
+def dbr(session: nox.Session, runtime: str) -> None:
+    """Run steps 03-06 on the local backend with a Databricks Runtime ML LTS's libraries.
+
+    One environment per runtime (grader/lab/runtimes.py: pyspark, mlflow, databricks-sdk,
+    pandas, numpy as its release notes list them; the runtime's Python is 3.12, this
+    environment's is the one nox runs on). The ``grader`` wheel a cluster installs goes in
+    as a cluster installs it, with its dependencies; the session fails if that moved a pin.
+    """
+    _preflight(session)
+    pinned = RUNTIMES.by_version(runtime)
+    pins = Path(session.create_tmp()) / "runtime-pins.txt"
+    pins.write_text("\n".join([*pinned.requirements(), *pinned.also]) + "\n")
+    session.install("-r", str(pins), *DBR_HARNESS, "-c", str(pins))
+    wheels = Path(session.create_tmp()) / "wheel"
+    for old in wheels.glob("*.whl"):
+        old.unlink()
+    session.run("python", "-m", "grader.lab.databricks.package", str(wheels), silent=True)
+    session.install(*map(str, wheels.glob("*.whl")))  # with its dependencies, as a cluster
+    out = HERE / "build" / "dbr" / runtime
+    out.mkdir(parents=True, exist_ok=True)
+    with session.chdir(out):  # so that `python -m` imports the installed wheel, not the checkout
+        session.run("python", "-m", "grader.lab.runtimes", "check", runtime)
+        _spark_archive(session)
+        steps = [f"--only={step}" for step in CLUSTER_STEPS]
+        notebooks = HERE / "solutions" / "mlflow_lab"
+        session.run(
+            "python",
+            "-m",
+            "grader.cli",
+            "course",
+            f"--notebooks={notebooks}",
+            f"--out={out}",
+            *steps,
+        )
 
 
 @nox.session(default=False)

@@ -21,12 +21,12 @@ A single-node cluster can be asked for two ways, and a workspace takes both:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from databricks.sdk.service.compute import (
     DataSecurityMode,
     GetSparkVersionsResponse,
-    Kind,
     ListNodeTypesResponse,
     NodeType,
     RuntimeEngine,
@@ -34,6 +34,15 @@ from databricks.sdk.service.compute import (
 )
 
 from grader.exceptions import ClusterSpecError
+from grader.lab import runtimes
+
+try:
+    from databricks.sdk.service.compute import Kind
+except ImportError:  # databricks-sdk before `kind` existed (a 16.4 LTS runtime's 0.30)
+
+    class Kind(Enum):  # the one member the lab's rules name, as the newer SDK spells it
+        CLASSIC_PREVIEW = "CLASSIC_PREVIEW"
+
 
 LAB_NODE_TYPE = "Standard_D4ds_v5"
 LAB_AUTOTERMINATION_MINUTES = 20
@@ -42,6 +51,11 @@ SINGLE_NODE_TAGS = {"ResourceClass": "SingleNode"}
 PROFILE = "spark.databricks.cluster.profile"
 #: The ``kind`` that allows ``is_single_node`` (and ``use_ml_runtime``).
 CLASSIC_PREVIEW = Kind.CLASSIC_PREVIEW
+#: The access modes of one user's cluster. ``DATA_SECURITY_MODE_DEDICATED`` is the newer
+#: name; databricks-sdk releases before it (a 16.4 LTS runtime's 0.30) lack the member.
+SINGLE_USER_MODES = tuple(
+    m for m in DataSecurityMode if m.name in ("SINGLE_USER", "DATA_SECURITY_MODE_DEDICATED")
+)
 
 
 def _runtime(key: str, name: str) -> SparkVersion:
@@ -50,8 +64,15 @@ def _runtime(key: str, name: str) -> SparkVersion:
 
 #: The runtimes this "workspace" offers, shaped as GET /api/2.1/clusters/spark-versions
 #: answers: enough variety that choosing well (ML, LTS, no GPU, Scala 2.13) is a real choice.
+#: Today's supported releases (the release notes' index, ``runtimes.RELEASE_NOTES``): the
+#: LTS 14.3, 15.4 (Scala 2.12 only), 16.4, 17.3 and 18.0, and 19.0, newer but not LTS. The
+#: CPU ML LTS builds with Scala 2.13 are those of :data:`grader.lab.runtimes.ML_LTS`.
 RUNTIMES = GetSparkVersionsResponse(
     versions=[
+        _runtime("14.3.x-scala2.12", "14.3 LTS (includes Apache Spark 3.5.0, Scala 2.12)"),
+        _runtime(
+            "14.3.x-cpu-ml-scala2.12", "14.3 LTS ML (includes Apache Spark 3.5.0, Scala 2.12)"
+        ),
         _runtime("15.4.x-scala2.12", "15.4 LTS (includes Apache Spark 3.5.0, Scala 2.12)"),
         _runtime(
             "15.4.x-cpu-ml-scala2.12", "15.4 LTS ML (includes Apache Spark 3.5.0, Scala 2.12)"
@@ -65,24 +86,21 @@ RUNTIMES = GetSparkVersionsResponse(
         _runtime(
             "16.4.x-cpu-ml-scala2.12", "16.4 LTS ML (includes Apache Spark 3.5.2, Scala 2.12)"
         ),
-        _runtime(
-            "16.4.x-cpu-ml-scala2.13", "16.4 LTS ML (includes Apache Spark 3.5.2, Scala 2.13)"
-        ),
         _runtime("17.3.x-scala2.13", "17.3 LTS (includes Apache Spark 4.0.0, Scala 2.13)"),
         _runtime(
             "17.3.x-photon-scala2.13", "17.3 LTS Photon (includes Apache Spark 4.0.0, Scala 2.13)"
         ),
         _runtime(
-            "17.3.x-cpu-ml-scala2.13", "17.3 LTS ML (includes Apache Spark 4.0.0, Scala 2.13)"
-        ),
-        _runtime(
             "17.3.x-gpu-ml-scala2.13",
             "17.3 LTS ML (includes Apache Spark 4.0.0, GPU, Scala 2.13)",
         ),
-        _runtime("18.0.x-cpu-ml-scala2.13", "18.0 ML (includes Apache Spark 4.1.0, Scala 2.13)"),
+        _runtime("18.0.x-scala2.13", "18.0 LTS (includes Apache Spark 4.1.0, Scala 2.13)"),
         _runtime(
-            "18.1.x-cpu-ml-scala2.13", "18.1 ML Beta (includes Apache Spark 4.1.0, Scala 2.13)"
+            "18.0.x-gpu-ml-scala2.13",
+            "18.0 LTS ML (includes Apache Spark 4.1.0, GPU, Scala 2.13)",
         ),
+        *(_runtime(r.key, r.name) for r in runtimes.ML_LTS),
+        _runtime("19.0.x-cpu-ml-scala2.13", "19.0 ML (includes Apache Spark 4.2.0, Scala 2.13)"),
     ]
 )
 
@@ -178,8 +196,7 @@ def workspace_problems(spec: dict[str, Any]) -> list[Problem]:
                 "sets them.",
             )
         )
-    dedicated = (DataSecurityMode.SINGLE_USER, DataSecurityMode.DATA_SECURITY_MODE_DEDICATED)
-    if mode in dedicated and not spec.get("single_user_name"):
+    if mode in SINGLE_USER_MODES and not spec.get("single_user_name"):
         found.append(
             Problem(
                 "single_user_name",
@@ -255,8 +272,7 @@ def problems(spec: dict[str, Any], *, user_name: str) -> list[Problem]:
     found += workspace_problems(spec)
     mode = _enum(DataSecurityMode, spec.get("data_security_mode"))
     owner = spec.get("single_user_name")
-    dedicated = (DataSecurityMode.SINGLE_USER, DataSecurityMode.DATA_SECURITY_MODE_DEDICATED)
-    if mode in dedicated and owner and owner != user_name:
+    if mode in SINGLE_USER_MODES and owner and owner != user_name:
         found.append(
             Problem(
                 "single_user_name",

@@ -36,7 +36,7 @@ def test_the_course_runs_on_the_workspace(fake_databricks, tmp_path: Path) -> No
     [create] = fake.calls_to("POST", "/api/2.1/clusters/create")
     assert create.body == {
         "cluster_name": "Jane Doe's cluster",
-        "spark_version": "17.3.x-cpu-ml-scala2.13",  # latest LTS ML, no GPU, Scala 2.13
+        "spark_version": "18.0.x-cpu-ml-scala2.13",  # latest LTS ML, no GPU, Scala 2.13
         "node_type_id": "Standard_D4ds_v5",
         "kind": "CLASSIC_PREVIEW",  # the current way to ask for a single node
         "is_single_node": True,

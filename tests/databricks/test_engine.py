@@ -50,7 +50,7 @@ def test_a_failed_cell_on_the_cluster_is_papermills_error(fake_databricks, tmp_p
     assert info.value.source == "raise ValueError('the penguins escaped')"
     cells = {c.source: c for c in nbformat.read(output, as_version=4).cells}
     first = cells["import os\nprint('on', os.environ['DATABRICKS_RUNTIME_VERSION'], backend)"]
-    assert first.outputs[0].text == "on 17.3.x databricks\n"  # ran on the cluster, as databricks
+    assert first.outputs[0].text == "on 18.0.x databricks\n"  # ran on the cluster, as databricks
     assert cells["print('not reached')"].outputs == []
 
     submitted = fake_databricks.calls_to("POST", "/api/2.2/jobs/runs/submit")

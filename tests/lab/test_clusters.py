@@ -58,7 +58,7 @@ def test_cluster_life_cycle(lab_home: Path, capfd: pytest.CaptureFixture[str]) -
     assert isinstance(cluster, ClusterDetails)
     assert cluster.state == State.RUNNING
     assert cluster.cluster_name == spec["cluster_name"] == f"{USER}'s cluster"
-    assert cluster.spark_version == "17.3.x-cpu-ml-scala2.13"
+    assert cluster.spark_version == "18.0.x-cpu-ml-scala2.13"
     assert cluster.node_type_id == cluster.driver_node_type_id == "Standard_D4ds_v5"
     assert cluster.num_workers == 0 and cluster.is_single_node
     assert cluster.autotermination_minutes == 20

@@ -55,7 +55,7 @@ def test_select_spark_version_with_scala_213(w: LocalWorkspaceClient) -> None:
     version = w.clusters.select_spark_version(
         latest=True, long_term_support=True, ml=True, gpu=False, scala="2.13"
     )
-    assert version == "17.3.x-cpu-ml-scala2.13"
+    assert version == "18.0.x-cpu-ml-scala2.13"
 
 
 def test_select_spark_version_default_scala_is_the_trap(w: LocalWorkspaceClient) -> None:
@@ -67,7 +67,7 @@ def test_select_spark_version_default_scala_is_the_trap(w: LocalWorkspaceClient)
 
 
 def test_catalog_endpoints(w: LocalWorkspaceClient) -> None:
-    assert any(v.key == "17.3.x-cpu-ml-scala2.13" for v in w.clusters.spark_versions().versions)
+    assert any(v.key == "18.0.x-cpu-ml-scala2.13" for v in w.clusters.spark_versions().versions)
     assert any(
         n.node_type_id == "Standard_D4ds_v5" for n in w.clusters.list_node_types().node_types
     )
@@ -76,7 +76,7 @@ def test_catalog_endpoints(w: LocalWorkspaceClient) -> None:
 def test_the_labs_spec_passes(w: LocalWorkspaceClient) -> None:
     spec = reference.cluster_spec(w, w.current_user.me())
     validate(spec, user_name=USER)
-    assert spec["spark_version"] == "17.3.x-cpu-ml-scala2.13"
+    assert spec["spark_version"] == "18.0.x-cpu-ml-scala2.13"
     assert spec["single_user_name"] == USER
     assert spec["cluster_name"] == f"{USER}'s cluster"
 
