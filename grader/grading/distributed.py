@@ -60,10 +60,6 @@ def grade_on_cluster(
             "python3 -m pip install '.[cluster]' (or dask distributed)."
         ) from None
 
-    nothing_to_run = [u for u in todo if u.submitted is None or not readable(u.submitted)]
-    for unit in nothing_to_run:  # missing or unreadable: scored here, no kernel needed
-        yield unit, _grade_here(unit, out, template), True
-    todo = [u for u in todo if u not in nothing_to_run]
     if not todo:
         return
     try:
@@ -75,8 +71,13 @@ def grade_on_cluster(
             "machine with --workers."
         ) from None
     try:
-        yield from _run(client, address, todo, out, template, cell_timeout, notebook_timeout,
-                        limits, say)  # fmt: skip
+        nothing_to_run = [u for u in todo if u.submitted is None or not readable(u.submitted)]
+        for unit in nothing_to_run:  # missing or unreadable: scored here, no kernel needed
+            yield unit, _grade_here(unit, out, template), True
+        todo = [u for u in todo if u not in nothing_to_run]
+        if todo:
+            yield from _run(client, address, todo, out, template, cell_timeout,
+                            notebook_timeout, limits, say)  # fmt: skip
     finally:
         client.close()
 
