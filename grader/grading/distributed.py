@@ -184,8 +184,8 @@ def _capable_workers(client, address: str, *, unsafe: bool, say) -> list[str] | 
     except TimeoutError:
         raise GraderError(
             f"No worker joined the Dask scheduler at {address} in {WORKER_WAIT} s. Start "
-            f"one on each grading machine: dask worker {address} --nthreads 1 (README: "
-            "'Grading on a cluster')."
+            f"one on each grading machine: dask worker {address} --nthreads $(nproc) "
+            "(README: 'Grading on a cluster (Dask)')."
         ) from None
     described = client.run(parcel.describe_worker, unsafe)
     ours = importlib.metadata.version(parcel.DISTRIBUTION)
