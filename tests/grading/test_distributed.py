@@ -122,7 +122,7 @@ def _placements(out: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-def _wait_for(condition, what: str, timeout: float = 300) -> None:
+def _wait_for(condition, what: str, timeout: float = 1200) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
