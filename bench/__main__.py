@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 import psutil
 
-from bench import course_run, endpoint_run, grading_run, memory_run
+from bench import course_run, endpoint_run, grading_run, memory_run, phases
 from bench.measure import Figure
 from bench.report import Comparison, markdown, targets
 
@@ -29,7 +29,9 @@ PARTS = ("course", "grading", "endpoint", "memory")
 @click.option("--only", type=click.Choice(PARTS), multiple=True, help="Measure only these.")
 @click.option("--queries", type=int, default=200, show_default=True,
               help="Single-record queries per endpoint run.")  # fmt: skip
-def main(reps: int, out: Path, only: tuple[str, ...], queries: int) -> None:
+@click.option("--students", type=click.IntRange(1, 10), default=10, show_default=True,
+              help="Students in the graded class (fewer: a quicker, rougher grading figure).")  # fmt: skip
+def main(reps: int, out: Path, only: tuple[str, ...], queries: int, students: int) -> None:
     """Measure, print a Markdown table, write it and a JSON file under --out."""
     from grader.paths import solutions_dir
 
@@ -53,23 +55,45 @@ def main(reps: int, out: Path, only: tuple[str, ...], queries: int) -> None:
         comparisons += [Comparison(ours_t, base_t), Comparison(ours_m, base_m)]
 
     if "grading" in parts:
-        students = grading_run.build_class(out / "class")
-        ours_t, base_t = Figure("grading 10 students", "s"), Figure("", "s")
+        names = grading_run.build_class(out / "class", students)
+        units = grading_run.units_in(out / "class")
+        grading = f"grading {students} students"
+        ours_t, base_t = Figure(grading, "s"), Figure("", "s")
+        dask_t = Figure(f"{grading} on Dask, 2 local workers", "s")
         ours_m, base_m = Figure("grading, peak memory", "MB"), Figure("", "MB")
         diffs: list[str] = []
+        cpu: dict[str, list] = {"ours": [], "dask": [], "plain": []}
         for rep in range(reps):
-            click.echo(f"grading {rep + 1}/{reps}: plain nbgrader, then grader autograde")
+            click.echo(f"grading {rep + 1}/{reps}: plain nbgrader, ours, ours on Dask")
             b = grading_run.baseline(solutions, out / "class", out / "grading-baseline")
             o = grading_run.ours(out / "class", out / "grading-ours")
-            base_t.values.append(b.seconds), ours_t.values.append(o.seconds)
-            base_m.values.append(b.peak_rss_mb), ours_m.values.append(o.peak_rss_mb)
+            plain = grading_run.baseline_scores(out / "grading-baseline", names)
             ours_scores = grading_run.ours_scores(out / "grading-ours")
-            plain = grading_run.baseline_scores(out / "grading-baseline", students)
             diffs += [f"rep {rep + 1}: {d}" for d in grading_run.differences(ours_scores, plain)]
-        comparisons += [Comparison(ours_t, base_t), Comparison(ours_m, base_m)]
+            # The cluster runs only for its own figure: its idle processes load no other.
+            with grading_run.local_dask(out / "dask") as (address, workers):
+                d = grading_run.ours_on_dask(out / "class", out / "grading-dask", address, workers)
+            dask_scores = grading_run.ours_scores(out / "grading-dask")
+            diffs += [
+                f"rep {rep + 1}, Dask: {x}" for x in grading_run.differences(dask_scores, plain)
+            ]
+            base_t.values.append(b.seconds), ours_t.values.append(o.seconds)
+            dask_t.values.append(d.seconds)
+            base_m.values.append(b.peak_rss_mb), ours_m.values.append(o.peak_rss_mb)
+            for key, sample in (("ours", o), ("dask", d), ("plain", b)):
+                cpu[key].append(sample)
+        comparisons += [Comparison(ours_t, base_t), Comparison(dask_t, base_t)]
+        comparisons += [Comparison(ours_m, base_m)]
         facts["scores_identical"] = not diffs
         facts["score_differences"] = diffs
         facts["graded_pairs"] = len(ours_scores)
+        facts["dask_vs_pool"] = dask_t.median / ours_t.median
+        click.echo("measuring a bare kernel start and a bare JVM start")
+        costs = phases.start_costs()
+        facts["start_costs"] = costs
+        facts["cpu_per_unit"] = {
+            key: _per_unit(samples, costs, units) for key, samples in cpu.items()
+        }
 
     if "endpoint" in parts:
         runs = {True: [], False: []}
@@ -127,6 +151,16 @@ def main(reps: int, out: Path, only: tuple[str, ...], queries: int) -> None:
     (out / "bench.md").write_text(table)
     click.echo("\n" + table)
     click.echo(f"Written: {out / 'bench.md'} and {out / 'bench.json'}")
+
+
+def _per_unit(samples: list, costs: dict[str, float], units: int) -> dict[str, float]:
+    """Mean CPU-seconds per unit by phase over the repetitions, and the sampling's coverage."""
+    split = [phases.by_phase(s.cpu, s.started, costs) for s in samples]
+    found = {name: sum(p[name] for p in split) / len(split) / units for name in phases.PHASES}
+    found["total"] = sum(found[name] for name in phases.PHASES)
+    accounted = sum(s.accounted_cpu for s in samples) / len(samples) / units
+    found["coverage"] = found["total"] / accounted if accounted else float("nan")
+    return found
 
 
 if __name__ == "__main__":

@@ -7,15 +7,23 @@ made one typical mistake in one notebook. Baseline: ``nbgrader generate_assignme
 and only the two settings this course cannot be graded without (a 300 s cell timeout for
 Spark cells, stderr ignored); each student gets a lab home of their own, as their own
 machine would be. Both graders' scores are compared notebook by notebook.
+
+Ours is measured twice: with its local pool (``--workers auto``, one unit per core) and on
+a Dask cluster of two local workers of one thread each (``--cluster``), the cluster started
+before the clock starts, as an instructor's would be.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from bench.measure import Sample, run_measured
@@ -30,8 +38,9 @@ c.IgnorePattern.pattern = r"(?s).*"
 """
 
 
-def build_class(root: Path) -> list[str]:
-    """Write the ten students' folders under ``root``; return their names."""
+def build_class(root: Path, size: int = 10) -> list[str]:
+    """Write the class's students' folders under ``root`` (the first ``size`` of the ten, in
+    the order below: correct, untouched, partial, then the mistakes); return their names."""
     from tests.grading.make_submissions import (
         MISTAKES,
         STEPS,
@@ -41,13 +50,24 @@ def build_class(root: Path) -> list[str]:
     )
 
     shutil.rmtree(root, ignore_errors=True)
-    write_student(root, "alice", {s: learner_notebook(s) for s in STEPS})
-    write_student(root, "carol", {s: learner_notebook(s) for s in STEPS})
-    write_student(root, "bob", {s: learner_notebook(s, solved=False) for s in STEPS})
-    write_student(root, "dave", {s: learner_notebook(s) for s in STEPS[:3]})
-    for i, mistake in enumerate(MISTAKES):
-        write_student(root, f"s{i + 1}-{mistake.replace('_', '-')}", with_mistake(mistake))
+    students = [
+        ("alice", {s: learner_notebook(s) for s in STEPS}),
+        ("bob", {s: learner_notebook(s, solved=False) for s in STEPS}),
+        ("dave", {s: learner_notebook(s) for s in STEPS[:3]}),
+        ("carol", {s: learner_notebook(s) for s in STEPS}),
+    ]
+    students += [
+        (f"s{i + 1}-{mistake.replace('_', '-')}", with_mistake(mistake))
+        for i, mistake in enumerate(MISTAKES)
+    ]
+    for name, notebooks in students[:size]:
+        write_student(root, name, notebooks)
     return sorted(p.name for p in root.iterdir())
+
+
+def units_in(submissions: Path) -> int:
+    """The (student, notebook) units with a notebook to grade."""
+    return len(list(submissions.glob("*/mlflow_lab/*.ipynb")))
 
 
 def ours(submissions: Path, out: Path) -> Sample:
@@ -55,6 +75,57 @@ def ours(submissions: Path, out: Path) -> Sample:
     command = [sys.executable, "-m", "grader.cli", "autograde", str(submissions),
                "--out", str(out), "--workers", "auto"]  # fmt: skip
     return run_measured(command, log=out.parent / f"{out.name}.log")
+
+
+@contextlib.contextmanager
+def local_dask(folder: Path, workers: int = 2) -> Iterator[tuple[str, list[int]]]:
+    """A Dask scheduler and ``workers`` one-thread workers on loopback, each worker in a
+    folder of its own; yields the scheduler's address and the workers' pids."""
+    from distributed import Client
+
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    dask = str(Path(sys.executable).parent / "dask")
+    # A worker's statistical profiler samples its threads 100 times a second: CPU the
+    # grading does not need (README, 'Grading on a cluster', recommends the same).
+    env = os.environ | {"DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False"}
+    log = (folder / "cluster.log").open("ab")
+    processes = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                                   "--no-dashboard"], stdout=log, stderr=log, cwd=folder, env=env)]  # fmt: skip
+    for i in range(workers):
+        home = folder / f"worker-{i + 1}"
+        home.mkdir()
+        processes.append(subprocess.Popen(
+            [dask, "worker", address, "--name", home.name, "--nthreads", "1", "--no-nanny",
+             "--host", "127.0.0.1", "--no-dashboard", "--local-directory", str(home)],
+            stdout=log, stderr=log, cwd=home, env=env,
+        ))  # fmt: skip
+    try:
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(workers, timeout=120)
+        time.sleep(1)  # let the workers finish importing before the clock starts
+        yield address, [p.pid for p in processes[1:]]
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        log.close()
+
+
+def ours_on_dask(submissions: Path, out: Path, address: str, workers: list[int]) -> Sample:
+    shutil.rmtree(out, ignore_errors=True)
+    command = [sys.executable, "-m", "grader.cli", "autograde", str(submissions),
+               "--out", str(out), "--cluster", address]  # fmt: skip
+    return run_measured(command, log=out.parent / f"{out.name}.log", also=workers)
 
 
 def baseline(solutions: Path, submissions: Path, root: Path) -> Sample:

@@ -29,6 +29,9 @@ class Sample:
 
     seconds: float
     peak_rss_mb: float
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU-seconds by role (bench/phases)
+    started: dict[str, int] = field(default_factory=dict)  # processes seen, by role
+    accounted_cpu: float = 0.0  # CPU the OS accounted to the root and its waited children
 
 
 @dataclass
@@ -100,10 +103,14 @@ def run_measured(
     cwd: Path | None = None,
     log: Path | None = None,
     skip: Callable[[psutil.Process], bool] | None = None,
+    also: Sequence[int] = (),
 ) -> Sample:
-    """Run ``command`` to the end; its time and peak tree memory (without the processes
-    ``skip`` is true of). A failure raises with the tail of its output, since a benchmark of
-    a broken run would measure nothing."""
+    """Run ``command`` to the end; its time, peak tree memory (without the processes ``skip``
+    is true of) and CPU by role (of its tree and of the trees of the processes ``also``
+    names, e.g. Dask workers). A failure raises with the tail of its output, since a
+    benchmark of a broken run would measure nothing."""
+    from bench.phases import CpuByRole
+
     log = log or Path(os.devnull)
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
@@ -112,10 +119,17 @@ def run_measured(
             list(command), env={**os.environ, **(env or {})}, cwd=cwd,
             stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
-        with PeakMemory(process.pid, skip) as memory:
-            code = process.wait()
+        with PeakMemory(process.pid, skip) as memory, CpuByRole([process.pid, *also]) as cpu:
+            _, status, usage = os.wait4(process.pid, 0)
+            code = process.returncode = os.waitstatus_to_exitcode(status)
         seconds = time.monotonic() - started
     if code != 0:
         tail = log.read_text(errors="replace")[-3000:] if log.is_file() else ""
         raise RuntimeError(f"{' '.join(command)} exited {code}; its log ({log}) ends:\n{tail}")
-    return Sample(seconds=seconds, peak_rss_mb=memory.peak / 2**20)
+    return Sample(
+        seconds=seconds,
+        peak_rss_mb=memory.peak / 2**20,
+        cpu=cpu.seconds(),
+        started=cpu.started(),
+        accounted_cpu=usage.ru_utime + usage.ru_stime,
+    )

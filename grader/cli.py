@@ -109,6 +109,13 @@ def _workers(value: str) -> int | None:
     callback=lambda ctx, param, value: _workers(value),
     help="Units graded side by side: a number, or 'auto' for one per core.",
 )
+@click.option(
+    "--cluster",
+    default=None,
+    metavar="ADDRESS",
+    help="Grade on a Dask cluster instead (its scheduler, e.g. tcp://host:8786); "
+    "needs the 'cluster' extra.",
+)
 @click.option("--force", is_flag=True, help="Regrade units that already have a result.")
 @click.option("--cell-timeout", type=int, default=None, help="Seconds one cell may take [300].")
 @click.option(
@@ -122,7 +129,7 @@ def _workers(value: str) -> int | None:
     help="Grade without a sandbox (trusted work only) where one cannot be made.",
 )
 def autograde(
-    submissions, out, workers, force, cell_timeout, notebook_timeout, memory_limit,
+    submissions, out, workers, cluster, force, cell_timeout, notebook_timeout, memory_limit,
     process_limit, unsafe,
 ) -> None:  # fmt: skip
     """Grade a class: SUBMISSIONS holds <student>/mlflow_lab/*.ipynb folders or <student>.zip.
@@ -143,6 +150,8 @@ def autograde(
         limits.process_limit = process_limit
     if unsafe:
         console.print("[yellow]--unsafe: learners' code runs unsandboxed, as you.[/]")
+    if cluster:
+        console.print(f"grading on the Dask cluster at {cluster}")
 
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("grading", total=None)
@@ -168,6 +177,8 @@ def autograde(
                 unsafe=unsafe,
                 limits=limits,
                 on_unit=on_unit,
+                cluster=cluster,
+                say=lambda message: console.print(f"  {message}"),
             )
         except (GraderError, FileNotFoundError) as exc:
             console.print(f"[red]✗ Grading failed.[/]\n{exc}")

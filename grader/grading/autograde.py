@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.grading import gradebook, results, sandbox, starting_states, submissions
+from grader.grading import gradebook, placement, results, sandbox, starting_states, submissions
 from grader.grading.collect import grade_cells, unscored
 from grader.grading.config import ASSIGNMENT, CELL_TIMEOUT, NOTEBOOK_TIMEOUT, SandboxLimits
 from grader.grading.isolation import kill_processes_of
@@ -103,16 +103,21 @@ def autograde(
     unsafe: bool = False,
     limits: SandboxLimits | None = None,
     on_unit: Callable[[Unit, results.NotebookResult, bool], None] = lambda u, r, s: None,
+    cluster: str | None = None,
+    say: Callable[[str], None] = lambda message: None,
 ) -> Batch:
     """Grade every submission in ``submissions_dir`` into ``out``.
 
     Each kernel runs in a sandbox with ``limits`` (default: :class:`SandboxLimits`'s); when
     this machine cannot make one, this refuses with what is missing, unless ``unsafe``.
+    With ``cluster`` (a Dask scheduler's address) the units are graded on that cluster's
+    workers, each in the sandbox it can make (:mod:`grader.grading.distributed`).
     """
     started = time.monotonic()
     if not unsafe:
-        sandbox.require()
         limits = limits or SandboxLimits()
+    if not unsafe and cluster is None:  # on a cluster, each worker checks its own
+        sandbox.require()
         sandbox.remove_stale_cgroups()  # a killed earlier run may have left kernels behind
     solutions = solutions or solutions_dir()
     out.mkdir(parents=True, exist_ok=True)
@@ -141,6 +146,21 @@ def autograde(
         else:
             todo.append(unit)
 
+    if cluster is not None:
+        from grader.grading.distributed import grade_on_cluster
+
+        graded = grade_on_cluster(
+            cluster, todo, out=out, template=course_root, cell_timeout=cell_timeout,
+            notebook_timeout=notebook_timeout, limits=None if unsafe else limits, say=say,
+        )  # fmt: skip
+        for unit, result, keep in graded:
+            if keep:
+                result.save(result_path(out, unit.student, unit.notebook))
+            done[unit] = result
+            batch.graded += 1
+            on_unit(unit, result, False)
+        todo = []  # all graded: the local pool below has nothing to do
+
     # The states are made beside the first units, which need none (every student's step 01
     # comes first); a unit that needs them waits for them.
     maker = ThreadPoolExecutor(max_workers=1)
@@ -157,6 +177,8 @@ def autograde(
             states=states.result() if _needs_state(unit) else None,
         )
         result.save(result_path(out, unit.student, unit.notebook))
+        if unit.submitted is not None:
+            placement.record(out, unit.student, unit.notebook, placement.local(unsafe))
         return result
 
     with ThreadPoolExecutor(max_workers=max(1, workers or default_workers())) as pool:
@@ -254,6 +276,7 @@ def write_reports(batch: Batch, solutions: Path | None = None) -> list[Path]:
             ignored=batch.ignored,
             errors=batch.errors,
         ),
+        lambda: placement.write_summary_section(batch.out, batch.out / "summary"),
     ]
     written: list[Path] = []
     for step in steps:
