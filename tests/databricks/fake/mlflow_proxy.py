@@ -114,7 +114,9 @@ class MlflowProxy:
         port = _free_port()
         log = open(self.home.logs / "mlflow-server.log", "wb")  # noqa: SIM115 (server's life)
         env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_TRACKING")}
+        # No background job runners (GenAI jobs: eight processes, ~1 GB a server) for a fake.
         env |= {"MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true",
+                "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
                 "PATH": os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])}  # fmt: skip
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
