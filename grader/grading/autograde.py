@@ -85,6 +85,7 @@ def autograde(
         sandbox.require()
         limits = limits or SandboxLimits()
         sandbox.remove_stale_cgroups()  # a killed earlier run may have left kernels behind
+        sandbox.remove_stale_unit_folders()  # and their lab homes in the neutral folder
     solutions = solutions or solutions_dir()
     out.mkdir(parents=True, exist_ok=True)
     batch = Batch(out=out)
