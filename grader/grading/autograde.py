@@ -119,6 +119,7 @@ def autograde(
     if not unsafe and cluster is None:  # on a cluster, each worker checks its own
         sandbox.require()
         sandbox.remove_stale_cgroups()  # a killed earlier run may have left kernels behind
+        sandbox.remove_stale_unit_folders()  # and their lab homes in the neutral folder
     solutions = solutions or solutions_dir()
     out.mkdir(parents=True, exist_ok=True)
     batch = Batch(out=out)

@@ -409,11 +409,13 @@ class Jail:
 def unit_folder() -> Path:
     """A new, empty folder for one unit's lab home, HOME and TMPDIR, under :data:`UNITS_ROOT`.
 
-    Its name is random (not the student's); the root is root's and not listable by others.
+    Its name is the grader's pid and a random part (not the student's); the root is root's
+    and not listable by others. :func:`remove_stale_unit_folders` removes those of graders
+    that were killed.
     """
     UNITS_ROOT.mkdir(parents=True, exist_ok=True)
     os.chmod(UNITS_ROOT, 0o711)
-    folder = Path(tempfile.mkdtemp(prefix="unit-", dir=UNITS_ROOT))
+    folder = Path(tempfile.mkdtemp(prefix=f"unit-{os.getpid()}-", dir=UNITS_ROOT))
     os.chmod(folder, 0o755)
     return folder
 
@@ -457,6 +459,17 @@ def remove_stale_cgroups() -> list[str]:
             continue  # another grader's unit, still running
         Cgroup(name).remove()
         stale.append(name)
+    return stale
+
+
+def remove_stale_unit_folders() -> list[str]:
+    """Remove the unit folders left by graders that were killed; return their names."""
+    stale = []
+    for folder in UNITS_ROOT.glob("unit-*") if UNITS_ROOT.is_dir() else []:
+        owner = folder.name.split("-")[1]
+        if owner.isdigit() and not _alive(int(owner)):
+            shutil.rmtree(folder, ignore_errors=True)
+            stale.append(folder.name)
     return stale
 
 

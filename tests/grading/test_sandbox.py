@@ -302,3 +302,14 @@ def test_the_kernels_environment_is_an_allow_list(tmp_path):
     assert env["MLFLOW_LAB_SPARK_MEMORY"] == "2g" and env["SPARK_LOCAL_DIRS"]
     assert set(env) <= {*sandbox.PASSED_ENV, *sandbox.kernel_env_names(), "HOME", "TMPDIR",
                         "USER", "LOGNAME", "PATH", "PYTHONPATH", "MPLCONFIGDIR"}  # fmt: skip
+
+
+def test_unit_folders_of_a_dead_grader_are_removed(monkeypatch, tmp_path):
+    monkeypatch.setattr(sandbox, "UNITS_ROOT", tmp_path / "units")
+    mine = sandbox.unit_folder()
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale = tmp_path / "units" / f"unit-{dead.pid}-abc"
+    stale.mkdir()
+    assert sandbox.remove_stale_unit_folders() == [stale.name]
+    assert mine.exists() and not stale.exists()
