@@ -136,7 +136,7 @@ def test_a_korean_hand_in_gets_korean_feedback(tmp_path):
     write_student(subs, "minji", {"01_provision": _korean_hand_in((upload, "pass"))})
     write_student(subs, "tom", {"01_provision": learner_notebook("01_provision", edit=(upload, "pass"))})  # fmt: skip
     out = tmp_path / "out"
-    autograde(submissions_dir=subs, out=out, workers=1, notebook_timeout=300)
+    autograde(submissions_dir=subs, out=out, workers=1, notebook_timeout=600)
     with open(out / "tests.csv", newline="", encoding="utf-8") as f:
         rows = {(r["student"], r["test"]): r for r in csv.DictReader(f)}
     minji = rows[("minji", "check_data")]
