@@ -206,7 +206,7 @@ def test_a_unit_that_keeps_losing_its_workers_is_reported(cluster, tmp_path):
     with Client(cluster.address, timeout=60) as client:
         Variable(parcel.attempts_name("t3", "ann", "01_provision"), client=client).set(2)
         task = parcel.Parcel("ann", "01_provision", notebook.read_bytes())
-        graded = client.submit(parcel.grade_parcel, task, b"", None, options).result(timeout=60)
+        graded = client.submit(parcel.grade_parcel, task, b"", None, options).result(timeout=600)
     assert graded.lost and graded.result is None and graded.where.attempt == 3
 
 
