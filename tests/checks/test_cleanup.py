@@ -67,6 +67,6 @@ def test_the_notebook_has_a_cell_and_a_point_for_each_half(grade_id, check):
     cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in notebook.cells}
     assert cells[grade_id].source == f'lab.check("{check}")'
     assert cells[grade_id].metadata.nbgrader.points == 1
-    assert OUTCOMES["07_cleanup"][grade_id] == check
+    assert OUTCOMES["07_cleanup"][grade_id] == (check,)
     total = sum(c.metadata.get("nbgrader", {}).get("points", 0) for c in notebook.cells)
     assert total == 2  # the step's points are unchanged
