@@ -180,4 +180,7 @@ KO: dict[str, str] = {
     "no Spark session left in this notebook": "이 notebook에 남은 Spark 세션 없음",
     "a running SparkSession": "실행 중인 SparkSession",
     "Terminating the cluster stops its Spark session.": "cluster를 종료하면 Spark 세션도 멈춥니다.",
+    # step 06 run again (grader/lab/lab.py, Lab.say_latest_version)
+    "Version {version} is now the latest of {name}.": "이제 {name}의 최신 버전은 {version}입니다.",
+    "Earlier versions stay registered; the endpoint predict-penguin keeps the version it serves until the next cell moves it to version {version}.": "이전 버전들도 등록된 채로 남습니다. 다음 셀이 엔드포인트 predict-penguin을 버전 {version}(으)로 옮길 때까지 엔드포인트는 지금 서빙하는 버전을 그대로 서빙합니다.",
 }

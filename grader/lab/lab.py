@@ -160,6 +160,25 @@ class Lab:
             url += f"/{getattr(getattr(run, 'info', None), 'run_id', run)}"
         return url + "?workflowType=machine_learning"  # the UI's model-training view
 
+    @staticmethod
+    def say_latest_version(model_version) -> None:
+        """Step 06, after registering: which version is now the latest and, when the register
+        cell ran before, that the deploy cell moves the endpoint to it (a re-run registers
+        a new version; the endpoint keeps the old one until then)."""
+        from grader.checks.i18n import t
+
+        version = int(model_version.version)
+        print(t("Version {version} is now the latest of {name}.", version=version,
+                name=model_version.name))  # fmt: skip
+        if version > 1:
+            print(
+                t(
+                    "Earlier versions stay registered; the endpoint predict-penguin keeps "
+                    "the version it serves until the next cell moves it to version {version}.",
+                    version=version,
+                )
+            )
+
     def check(self, name: str) -> None:
         """Run the named self-check on this notebook's variables, show its table, and
         raise :class:`~grader.exceptions.CheckFailed` if anything failed."""
