@@ -98,10 +98,10 @@ def lab_command(
         argv.append("--ServerApp.allow_root=True")
     if token is not None:
         argv.append(f"--IdentityProvider.token={token}")
-    home = Settings.from_env().home_path
+    settings = Settings.from_env()
     note = (
-        f"JupyterLab on {course} ({lang} edition in {start}/), lab home {home}; "
-        "the MLflow UI: python3 -m nox -s mlflow-ui"
+        f"JupyterLab on {course} ({lang} edition in {start}/), lab home {settings.home_path}; "
+        f"the MLflow UI: {settings.ui_command}"
     )
     return Launch(argv, env, note)
 

@@ -55,3 +55,11 @@ def test_mlflow_ui_reads_the_lab_home_on_loopback(lab_home, monkeypatch):
     assert argv[argv.index("--host") + 1] == "127.0.0.1"
     assert argv[argv.index("--port") + 1] == "5123"
     assert launch.env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] == "false"
+
+
+def test_the_startup_note_names_the_ui_command_the_learner_has(repo, monkeypatch):
+    monkeypatch.delenv("MLFLOW_LAB_UI_COMMAND", raising=False)
+    assert lab_command(repo, open_browser=False).note.endswith("the MLflow UI: grader mlflow-ui")
+    monkeypatch.setenv("MLFLOW_LAB_UI_COMMAND", "python3 -m nox -s mlflow-ui")  # nox -s lab
+    note = lab_command(repo, open_browser=False).note
+    assert note.endswith("the MLflow UI: python3 -m nox -s mlflow-ui")

@@ -153,7 +153,7 @@ class Lab:
         return reference.latest_model_run(self.experiment_id)
 
     def ui_url(self, run=None) -> str:
-        """Where the MLflow UI (``MLFLOW_LAB_UI_URL``, started by ``nox -s mlflow-ui``) shows
+        """Where the MLflow UI (``MLFLOW_LAB_UI_URL``, started by :attr:`ui_command`) shows
         your experiment, or one of its runs (a run or its id)."""
         url = f"{self.settings.ui_url.rstrip('/')}/#/experiments/{self.experiment_id}/runs"
         if run is not None:
@@ -178,6 +178,12 @@ class Lab:
                     version=version,
                 )
             )
+
+    @property
+    def ui_command(self) -> str:
+        """The command that starts the MLflow UI where this lab was opened: ``grader
+        mlflow-ui``, or ``python3 -m nox -s mlflow-ui`` under ``nox -s lab``."""
+        return self.settings.ui_command
 
     def check(self, name: str) -> None:
         """Run the named self-check on this notebook's variables, show its table, and
