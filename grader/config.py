@@ -59,6 +59,12 @@ class Settings:
         "http://127.0.0.1:5000",
         "Address of the MLflow UI the notebooks link your runs to (`nox -s mlflow-ui`).",
     )
+    ui_command: str = _setting(
+        "MLFLOW_LAB_UI_COMMAND",
+        "grader mlflow-ui",
+        "The command that starts the MLflow UI, as the notebooks name it "
+        "(`nox -s lab` sets `python3 -m nox -s mlflow-ui`).",
+    )
     seed: str = _setting("MLFLOW_LAB_SEED", "42", "Seed of the restored train/test split.")
     spark_cores: str = _setting(
         "MLFLOW_LAB_SPARK_CORES", "2", "Cores of the local 'cluster' (Spark local[N])."

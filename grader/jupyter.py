@@ -36,6 +36,16 @@ c.Execute.startup_timeout = 120
 """
 
 
+#: nbgrader's JupyterLab plugins a learner has no use for: the instructor's grading view,
+#: the toolbar that makes a notebook an assignment, and the instructor's course list. The
+#: Assignments list and Validate stay. Plugin ids: nbgrader's labextension (0.9).
+INSTRUCTOR_PLUGINS = (
+    "@jupyter/nbgrader:formgrader",
+    "@jupyter/nbgrader:create-assignment",
+    "@jupyter/nbgrader:course-list",
+)
+
+
 @dataclass(frozen=True)
 class Launch:
     """A command to run, the environment to add, and what to tell the learner."""
@@ -63,6 +73,7 @@ def prepare_lab(repo: Path, lang: str, root: Path) -> dict[str, str]:
         ),
         encoding="utf-8",
     )
+    write_learner_mode(config_dir)
     outbound = exchange / COURSE_ID / "outbound" / ASSIGNMENT
     if outbound.exists():
         shutil.rmtree(outbound)
@@ -70,6 +81,18 @@ def prepare_lab(repo: Path, lang: str, root: Path) -> dict[str, str]:
     (exchange / COURSE_ID / "inbound").mkdir(exist_ok=True)
     # No MLFLOW_LAB_LANG: each notebook's self-checks speak the language of its edition.
     return {"JUPYTER_CONFIG_DIR": str(config_dir)}
+
+
+def write_learner_mode(config_dir: Path) -> Path:
+    """JupyterLab's page config (``labconfig/page_config.json`` under the config dir):
+    the instructor's plugins disabled, the way JupyterLab turns off single plugins."""
+    import json
+
+    page_config = config_dir / "labconfig" / "page_config.json"
+    page_config.parent.mkdir(parents=True, exist_ok=True)
+    disabled = dict.fromkeys(INSTRUCTOR_PLUGINS, True)
+    page_config.write_text(json.dumps({"disabledExtensions": disabled}, indent=2) + "\n")
+    return page_config
 
 
 def lab_command(
@@ -98,10 +121,10 @@ def lab_command(
         argv.append("--ServerApp.allow_root=True")
     if token is not None:
         argv.append(f"--IdentityProvider.token={token}")
-    home = Settings.from_env().home_path
+    settings = Settings.from_env()
     note = (
-        f"JupyterLab on {course} ({lang} edition in {start}/), lab home {home}; "
-        "the MLflow UI: python3 -m nox -s mlflow-ui"
+        f"JupyterLab on {course} ({lang} edition in {start}/), lab home {settings.home_path}; "
+        f"the MLflow UI: {settings.ui_command}"
     )
     return Launch(argv, env, note)
 

@@ -101,3 +101,26 @@ def test_each_kernel_is_warm_before_its_first_cell(tmp_path):
     # papermill adds the (empty) parameters cell first: execution 1
     assert [c.execution_count for c in ran if c.cell_type == "code"] == [1, 2]
     assert ran[-1].outputs[0]["text"].strip() == "True"
+
+
+def test_the_start_page_comes_first_in_both_editions_with_nothing_to_grade():
+    """00_start: what the course teaches, the order and time of each step, the MLflow UI and
+    what to do when stuck; no code to run, no self-check, no points."""
+    import json
+
+    from grader.lab.steps import START, STEPS
+    from tests.notebooks.conftest import SOLUTIONS
+
+    notebook = json.loads((SOLUTIONS / f"{START}.ipynb").read_text(encoding="utf-8"))
+    assert {c["cell_type"] for c in notebook["cells"]} == {"markdown"}
+    text = "".join("".join(c["source"]) for c in notebook["cells"])
+    for step in STEPS:
+        assert f"`{step}`" in text and text.index(f"`{step}`") > 0
+    assert [text.index(f"`{s}`") for s in STEPS] == sorted(text.index(f"`{s}`") for s in STEPS)
+    assert "grader mlflow-ui" in text and "python3 -m nox -s mlflow-ui" in text
+    assert "When you are stuck" in text and " min" in text
+    korean = (SOLUTIONS / "i18n" / "ko" / f"{START}.md").read_text(encoding="utf-8")
+    assert "막혔을 때" in korean and "한국어판" in korean
+    assert all(f"`{step}`" in korean for step in STEPS)
+    readme = (SOLUTIONS.parents[1] / "README.md").read_text(encoding="utf-8")
+    assert f"| `{START}` |" in readme

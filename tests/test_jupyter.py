@@ -55,3 +55,27 @@ def test_mlflow_ui_reads_the_lab_home_on_loopback(lab_home, monkeypatch):
     assert argv[argv.index("--host") + 1] == "127.0.0.1"
     assert argv[argv.index("--port") + 1] == "5123"
     assert launch.env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] == "false"
+
+
+def test_the_startup_note_names_the_ui_command_the_learner_has(repo, monkeypatch):
+    monkeypatch.delenv("MLFLOW_LAB_UI_COMMAND", raising=False)
+    assert lab_command(repo, open_browser=False).note.endswith("the MLflow UI: grader mlflow-ui")
+    monkeypatch.setenv("MLFLOW_LAB_UI_COMMAND", "python3 -m nox -s mlflow-ui")  # nox -s lab
+    note = lab_command(repo, open_browser=False).note
+    assert note.endswith("the MLflow UI: python3 -m nox -s mlflow-ui")
+
+
+def test_learner_mode_hides_the_instructors_tools(repo):
+    """Formgrader, Create Assignment and the course list are disabled in JupyterLab's page
+    config; the Assignments list and Validate are not."""
+    import json
+
+    launch = lab_command(repo, open_browser=False)
+    page = Path(launch.env["JUPYTER_CONFIG_DIR"]) / "labconfig" / "page_config.json"
+    disabled = json.loads(page.read_text())["disabledExtensions"]
+    assert disabled == {
+        "@jupyter/nbgrader:formgrader": True,
+        "@jupyter/nbgrader:create-assignment": True,
+        "@jupyter/nbgrader:course-list": True,
+    }
+    assert not any("assignment-list" in p or "validate" in p for p in disabled)

@@ -237,4 +237,7 @@ KO: dict[str, str] = {
     "test cell missing or altered in the submission": "제출물에서 테스트 셀이 없거나 변경됨",
     "tampering with the grader": "채점기를 조작함",
     "not confirmed by the lab's records": "실습 기록으로 확인되지 않음",
+    # step 06 run again (grader/lab/lab.py, Lab.say_latest_version)
+    "Version {version} is now the latest of {name}.": "이제 {name}의 최신 버전은 {version}입니다.",
+    "Earlier versions stay registered; the endpoint predict-penguin keeps the version it serves until the next cell moves it to version {version}.": "이전 버전들도 등록된 채로 남습니다. 다음 셀이 엔드포인트 predict-penguin을 버전 {version}(으)로 옮길 때까지 엔드포인트는 지금 서빙하는 버전을 그대로 서빙합니다.",
 }

@@ -19,6 +19,11 @@ from grader.lab.reference import MODEL_NAME
 from grader.lab.steps import NEEDS
 from grader.lab.workspace import LocalWorkspaceClient
 
+#: MLflow 3's UI opens an experiment on its GenAI overview unless the experiment's kind says
+#: model training: the tag and value its UI reads (mlflow/server/js, ``ExperimentKind``).
+EXPERIMENT_KIND_TAG = "mlflow.experimentKind"
+MODEL_TRAINING_KIND = "custom_model_development"
+
 
 class Backend(Protocol):
     name: str
@@ -95,10 +100,16 @@ class LocalBackend:
             experiment = client.get_experiment_by_name(experiment_name)
             if experiment is None:
                 experiment_id = client.create_experiment(
-                    experiment_name, artifact_location=self.home.artifacts.as_uri()
+                    experiment_name,
+                    artifact_location=self.home.artifacts.as_uri(),
+                    tags={EXPERIMENT_KIND_TAG: MODEL_TRAINING_KIND},
                 )
             else:
                 experiment_id = experiment.experiment_id
+                if EXPERIMENT_KIND_TAG not in experiment.tags:  # made before the course set it
+                    client.set_experiment_tag(
+                        experiment_id, EXPERIMENT_KIND_TAG, MODEL_TRAINING_KIND
+                    )
         mlflow.set_experiment(experiment_id=experiment_id)
         return experiment_id
 

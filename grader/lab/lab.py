@@ -160,12 +160,37 @@ class Lab:
         see_run(self, test)
 
     def ui_url(self, run=None) -> str:
-        """Where the MLflow UI (``MLFLOW_LAB_UI_URL``, started by ``nox -s mlflow-ui``) shows
+        """Where the MLflow UI (``MLFLOW_LAB_UI_URL``, started by :attr:`ui_command`) shows
         your experiment, or one of its runs (a run or its id)."""
         url = f"{self.settings.ui_url.rstrip('/')}/#/experiments/{self.experiment_id}/runs"
         if run is not None:
             url += f"/{getattr(getattr(run, 'info', None), 'run_id', run)}"
         return url + "?workflowType=machine_learning"  # the UI's model-training view
+
+    @staticmethod
+    def say_latest_version(model_version) -> None:
+        """Step 06, after registering: which version is now the latest and, when the register
+        cell ran before, that the deploy cell moves the endpoint to it (a re-run registers
+        a new version; the endpoint keeps the old one until then)."""
+        from grader.checks.i18n import t
+
+        version = int(model_version.version)
+        print(t("Version {version} is now the latest of {name}.", version=version,
+                name=model_version.name))  # fmt: skip
+        if version > 1:
+            print(
+                t(
+                    "Earlier versions stay registered; the endpoint predict-penguin keeps "
+                    "the version it serves until the next cell moves it to version {version}.",
+                    version=version,
+                )
+            )
+
+    @property
+    def ui_command(self) -> str:
+        """The command that starts the MLflow UI where this lab was opened: ``grader
+        mlflow-ui``, or ``python3 -m nox -s mlflow-ui`` under ``nox -s lab``."""
+        return self.settings.ui_command
 
     def check(self, name: str) -> None:
         """Run the named self-check on this notebook's variables, show its table, and

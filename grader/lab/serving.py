@@ -219,6 +219,46 @@ class ServingEndpointsAPI:
     ) -> sdk.ServingEndpointDetailed:
         return self.create(name, config=config, **kwargs).result(timeout=timeout)
 
+    def update_config(
+        self,
+        name: str,
+        *,
+        served_entities: list[sdk.ServedEntityInput] | None = None,
+        served_models: list[sdk.ServedModelInput] | None = None,
+        **ignored_sdk_kwargs: Any,
+    ) -> Wait[sdk.ServingEndpointDetailed]:
+        """Serve another model version from an existing endpoint (a notebook run again after
+        registering a new version); ``.result()`` waits for READY.
+
+        Checked before anything stops: the endpoint exists, the config is valid and names a
+        registered version. Databricks keeps the old version serving until the new one is
+        ready; here the old server stops first (one server per endpoint on a small machine),
+        so the endpoint does not answer for the new server's start-up."""
+        record = self._record(name)
+        config = sdk.EndpointCoreConfigInput(
+            name=name, served_entities=served_entities, served_models=served_models
+        )
+        entity = _served_entity(config)
+        uri = self._resolve(entity["model_name"], entity["model_version"])
+        _stop(record)
+        port = _free_port(None, {r["port"] for r in self._records if r["name"] != name})
+        started = self._start(name, entity, uri, port)
+        waiter = self.wait_get_serving_endpoint_not_updating
+        return Wait(waiter, response=self._detailed(started), name=name)
+
+    def update_config_and_wait(
+        self,
+        name: str,
+        *,
+        served_entities: list[sdk.ServedEntityInput] | None = None,
+        served_models: list[sdk.ServedModelInput] | None = None,
+        timeout: timedelta = timedelta(minutes=20),
+        **kwargs: Any,
+    ) -> sdk.ServingEndpointDetailed:
+        return self.update_config(
+            name, served_entities=served_entities, served_models=served_models, **kwargs
+        ).result(timeout=timeout)
+
     def wait_get_serving_endpoint_not_updating(
         self,
         name: str,

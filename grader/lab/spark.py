@@ -6,9 +6,11 @@ cluster (``lab.connect``); the JVM lives as long as the kernel and dies with it.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grader.lab import jvm_archive
@@ -47,6 +49,55 @@ ENDPOINT_SPARK_CONF = {
 DATABRICKS_ONLY_PREFIXES = ("spark.databricks.",)
 
 
+#: The lab's workspace folders: on Databricks ``/mlflow_lab/...`` is a DBFS path; here it
+#: is the same folder under the lab home's ``dbfs/`` (see :func:`lab_file_system_conf`).
+LAB_FOLDERS = ("/mlflow_lab",)
+
+
+def mount_table_name(home: LabHome) -> str:
+    """The ViewFs mount table (and ``viewfs://`` authority) of a lab home: one per home,
+    because Hadoop caches a file system per scheme and authority for the JVM's life."""
+    digest = hashlib.sha256(str(home.root.resolve()).encode()).hexdigest()[:12]
+    return f"mlflow-lab-{digest}"
+
+
+def lab_file_system_conf(home: LabHome, links: dict[str, str] | None = None) -> dict[str, str]:
+    """Hadoop settings that make Spark read the lab's paths as DBFS does on a workspace.
+
+    The default file system becomes a ViewFs mount table (Hadoop's own client-side mount
+    table, ``org.apache.hadoop.fs.viewfs.ViewFileSystem``): each lab folder is a link to its
+    place in the lab's file system (``links``: lab folder -> local folder; by default
+    :data:`LAB_FOLDERS` under the home's ``dbfs/``), and every other path falls back to the
+    machine's own (``linkFallback``), so ``spark.read...load("/mlflow_lab/penguins.csv")``
+    reads ``<lab home>/dbfs/mlflow_lab/penguins.csv`` while ``/tmp/...`` stays ``/tmp/...``.
+    Keys: Hadoop's ViewFs guide (``fs.viewfs.mounttable.<name>.link.<path>``,
+    ``.linkFallback``)."""
+    name = mount_table_name(home)
+    conf = {
+        "spark.hadoop.fs.defaultFS": f"viewfs://{name}/",
+        f"spark.hadoop.fs.viewfs.mounttable.{name}.linkFallback": "file:///",
+    }
+    for folder, target in lab_links(home, links).items():
+        conf[f"spark.hadoop.fs.viewfs.mounttable.{name}.link.{folder}"] = _as_uri(target)
+    return conf
+
+
+def _as_uri(target: str) -> str:
+    """A local folder as a ``file:`` URI; a URI (``dbfs:/...``) as it is."""
+    return target if _is_uri(target) else Path(target).as_uri()
+
+
+def _is_uri(target: str) -> bool:
+    return ":" in target.split("/", 1)[0]
+
+
+def lab_links(home: LabHome, links: dict[str, str] | None = None) -> dict[str, str]:
+    """Lab folder -> the local folder it is (by default, under the home's ``dbfs/``)."""
+    if links is not None:
+        return links
+    return {folder: str(home.dbfs_path(folder)) for folder in LAB_FOLDERS}
+
+
 def log4j_config() -> str:
     return str(resources.files("grader.lab") / "log4j2.properties")
 
@@ -58,7 +109,13 @@ def driver_java_options(home: LabHome, *, tuned: bool = True) -> str:
 
 
 def session_conf(
-    home: LabHome, *, cores: int, memory: str, spark_conf: dict | None, tuned: bool = True
+    home: LabHome,
+    *,
+    cores: int,
+    memory: str,
+    spark_conf: dict | None,
+    tuned: bool = True,
+    links: dict[str, str] | None = None,
 ) -> dict:
     """The Spark settings of a local cluster: the learner's spark_conf, then ours on top.
 
@@ -80,6 +137,7 @@ def session_conf(
             "spark.local.dir": str(home.spark / "local"),
             "spark.sql.warehouse.dir": str(home.spark / "warehouse"),
             "spark.driver.extraJavaOptions": driver_java_options(home, tuned=tuned),
+            **lab_file_system_conf(home, links),
         }
     )
     if tuned:
@@ -101,13 +159,20 @@ def start_session(
     memory: str,
     spark_conf: dict | None = None,
     tuned: bool = True,
+    links: dict[str, str] | None = None,
 ) -> SparkSession:
-    """Start (or return the running) SparkSession of this kernel."""
+    """Start (or return the running) SparkSession of this kernel.
+
+    ``links`` maps the lab's folders (``/mlflow_lab``) to the local folders Spark reads
+    them from (see :func:`lab_file_system_conf`)."""
     require_java()
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
     home.ensure()
+    for target in lab_links(home, links).values():  # Spark writes only into a folder that is
+        if not _is_uri(target):
+            Path(target).mkdir(parents=True, exist_ok=True)
     from pyspark.sql import SparkSession
 
     running = active_session()
@@ -117,7 +182,9 @@ def start_session(
     from pyspark.java_gateway import launch_gateway
 
     conf = SparkConf().setAppName(app_name)
-    settings = session_conf(home, cores=cores, memory=memory, spark_conf=spark_conf, tuned=tuned)
+    settings = session_conf(
+        home, cores=cores, memory=memory, spark_conf=spark_conf, tuned=tuned, links=links
+    )
     conf.setAll(settings.items())
     # The JVM writes to its stderr before log4j is up (module warnings, the native BLAS
     # probe); in Jupyter that becomes red stderr in the learner's cell. Send it to the log.
@@ -128,7 +195,16 @@ def start_session(
         gateway = launch_gateway(conf, popen_kwargs={"stdout": jvm_log, "stderr": jvm_log})
     context = SparkContext(conf=conf, gateway=gateway)
     context.setLogLevel("ERROR")
+    _keep_relative_paths_local(context)
     return SparkSession(context)
+
+
+def _keep_relative_paths_local(context) -> None:
+    """A relative path (``spark.read.csv("data.csv")``) means the kernel's folder, as it
+    does with Hadoop's local file system; ViewFs would start in ``/user/<name>``."""
+    jvm = context._jvm
+    fs = jvm.org.apache.hadoop.fs.FileSystem.get(context._jsc.hadoopConfiguration())
+    fs.setWorkingDirectory(jvm.org.apache.hadoop.fs.Path(os.getcwd()))
 
 
 def active_session() -> SparkSession | None:

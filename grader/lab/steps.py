@@ -15,6 +15,9 @@ STEPS = (
     "07_cleanup",
 )
 
+#: The course's front page: read first, no setup cell, nothing to grade (not a step).
+START = "00_start"
+
 #: What a step's setup cell restores before the learner starts (each implies the earlier).
 NEEDS = {
     "01_provision": (),

@@ -15,7 +15,7 @@ from grader.grading import results as r
 from grader.grading.collect import MAX_MESSAGE, _message, collect, grade_cells, unscored
 from grader.grading.config import ASSIGNMENT
 from grader.grading.preprocessors.survive_dead_kernel import KERNEL_DIED, _died
-from grader.lab.steps import STEPS
+from grader.lab.steps import START, STEPS
 from tests.notebooks.conftest import COURSE, SOLUTIONS
 
 HIDDEN_LINE = 'lab.check("function.hidden_call")'
@@ -71,7 +71,7 @@ def test_grade_cells_match_the_nbgrader_metadata(step):
 
 
 def test_the_course_max_is_the_sum_of_the_test_points():
-    assert sorted(p.stem for p in SOLUTIONS.glob("*.ipynb")) == list(STEPS)
+    assert sorted(p.stem for p in SOLUTIONS.glob("*.ipynb")) == [START, *STEPS]
     course_max = sum(points for step in STEPS for _, points in metadata_tests(step))
     assert sum(pts for step in STEPS for _, pts in grade_cells(SOLUTIONS / f"{step}.ipynb")) == (
         course_max

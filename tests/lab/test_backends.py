@@ -52,3 +52,32 @@ def test_two_kernels_opening_a_fresh_home_at_once_share_one_store(tmp_path: Path
     results = [(p.wait(timeout=120), *p.communicate()) for p in processes]
     assert [code for code, _, _ in results] == [0, 0, 0], [err[-400:] for *_, err in results]
     assert len({out.strip() for _, out, _ in results}) == 1
+
+
+def test_the_experiment_opens_on_its_runs_in_mlflow_3s_ui(lab_home: Path) -> None:
+    """MLflow 3's UI shows an experiment's runs, not its GenAI overview, when the experiment
+    is marked as model training; one made before the course marked it gets the mark."""
+    import mlflow
+
+    from grader.lab.backends import EXPERIMENT_KIND_TAG, MODEL_TRAINING_KIND
+
+    backend = LocalBackend(Settings(home=str(lab_home)))
+    experiment_id = backend.configure_mlflow(backend.experiment_name)
+    tags = mlflow.MlflowClient().get_experiment(experiment_id).tags
+    assert tags[EXPERIMENT_KIND_TAG] == MODEL_TRAINING_KIND == "custom_model_development"
+
+    older = mlflow.MlflowClient().create_experiment("/Users/older/mlflow_lab")
+    assert EXPERIMENT_KIND_TAG not in mlflow.MlflowClient().get_experiment(older).tags
+    assert backend.configure_mlflow("/Users/older/mlflow_lab") == older
+    assert mlflow.MlflowClient().get_experiment(older).tags[EXPERIMENT_KIND_TAG] == (
+        MODEL_TRAINING_KIND
+    )
+
+
+def test_the_notebooks_name_the_ui_command_of_the_environment(lab_home: Path, monkeypatch) -> None:
+    from grader.lab.lab import Lab
+
+    monkeypatch.delenv("MLFLOW_LAB_UI_COMMAND", raising=False)
+    assert Lab(Settings.from_env()).ui_command == "grader mlflow-ui"
+    monkeypatch.setenv("MLFLOW_LAB_UI_COMMAND", "python3 -m nox -s mlflow-ui")
+    assert Lab(Settings.from_env()).ui_command == "python3 -m nox -s mlflow-ui"

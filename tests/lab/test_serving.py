@@ -340,3 +340,48 @@ def test_tuned_server_environment(registry: LabHome) -> None:
     memory = Settings().spark_memory
     assert untuned["PYSPARK_SUBMIT_ARGS"] == f"--driver-memory {memory} pyspark-shell"
     assert untuned.get("JAVA_TOOL_OPTIONS") == os.environ.get("JAVA_TOOL_OPTIONS")
+
+
+PING_SERVER = """
+import http.server, sys
+class Ping(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200); self.end_headers()
+    def log_message(self, *args):
+        pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Ping).serve_forever()
+"""
+
+
+def test_update_config_moves_the_endpoint_to_a_new_version(
+    registry: LabHome, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Step 06 run again: version 2 registered, the deploy cell moves the endpoint to it."""
+    from mlflow import MlflowClient
+
+    monkeypatch.setattr(
+        ServingEndpointsAPI,
+        "_command",
+        lambda self, uri, port: [sys.executable, "-c", PING_SERVER, str(port)],
+    )
+    client = MlflowClient(tracking_uri=registry.tracking_uri, registry_uri=registry.tracking_uri)
+    version = client.create_model_version(MODEL, source=str(registry.artifacts / "none")).version
+    api = ServingEndpointsAPI(registry, Settings())
+    first = api.create_and_wait("moved", config=config())
+    old = api._record("moved")
+    assert first.config.served_entities[0].entity_version == "1"
+
+    with pytest.raises(ResourceNotFound, match="version 9"):  # refused: nothing stops
+        api.update_config("moved", served_entities=config("9").served_entities)
+    assert api.get("moved").state.ready == EndpointStateReady.READY
+
+    moved = api.update_config_and_wait(
+        "moved", served_entities=config(str(version)).served_entities
+    )
+    assert moved.config.served_entities[0].entity_version == str(version)
+    assert moved.state.ready == EndpointStateReady.READY
+    assert not psutil.pid_exists(old["pid"])
+    assert [e.name for e in api.list()] == ["moved"]
+    with pytest.raises(ResourceNotFound, match="No endpoint named 'nowhere'"):
+        api.update_config("nowhere", served_entities=config().served_entities)
+    api.delete("moved")

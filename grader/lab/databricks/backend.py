@@ -163,6 +163,7 @@ class DatabricksBackend:
             app_name=self.names.cluster,
             cores=self.settings.cores,
             memory=self.settings.spark_memory,
+            links={folder: self.path(folder) for folder in spark.LAB_FOLDERS},
         )
 
     def configure_mlflow(self, experiment_name: str) -> str:

@@ -293,6 +293,19 @@ class LearnerServingEndpoints:
             clock=self._clock,
         )
 
+    def update_config_and_wait(
+        self,
+        name: str,
+        *,
+        timeout: timedelta = ENDPOINT_TIMEOUT,
+        **kwargs: Any,
+    ) -> serving.ServingEndpointDetailed:
+        """Serve another version from the learner's endpoint (step 06 run again)."""
+        real = self._real(name)
+        self.wait_settled(real, timeout=timeout)  # an update is refused while one runs
+        self._endpoints.update_config(real, **kwargs)
+        return self._shown(self.wait_ready(real, timeout=timeout))
+
     def wait_ready(self, name: str, *, timeout: timedelta = ENDPOINT_TIMEOUT):
         """Wait until the endpoint is READY and not updating (the SDK only checks the latter)."""
         real = self._real(name)
