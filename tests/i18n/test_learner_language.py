@@ -77,7 +77,7 @@ def test_a_metadata_language_that_is_not_the_courses_is_ignored(tmp_path, monkey
 
 
 def test_the_graded_kernel_and_audit_get_the_hand_ins_language(tmp_path):
-    sandbox = Sandbox(tmp_path / "unit", "alice", "ko")
+    sandbox = Sandbox(tmp_path / "unit", "alice", language="ko")
     assert sandbox.env()["MLFLOW_LAB_LANG"] == "ko"
 
 
