@@ -72,17 +72,16 @@ def tree_rss(root: psutil.Process, skip: Callable[[psutil.Process], bool] | None
     return total
 
 
-class PeakMemory:
-    """Samples a process tree's resident memory in a thread until stopped; keeps the peak."""
+class Sampler:
+    """Calls :meth:`sample` in a thread every ``every`` seconds between enter and exit."""
 
-    def __init__(self, pid: int, skip: Callable[[psutil.Process], bool] | None = None) -> None:
-        self._root = psutil.Process(pid)
-        self._skip = skip
+    every = SAMPLE_EVERY
+
+    def __init__(self) -> None:
         self._stop = threading.Event()
-        self.peak = 0
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def __enter__(self) -> PeakMemory:
+    def __enter__(self):
         self._thread.start()
         return self
 
@@ -92,8 +91,24 @@ class PeakMemory:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, tree_rss(self._root, self._skip))
-            self._stop.wait(SAMPLE_EVERY)
+            self.sample()
+            self._stop.wait(self.every)
+
+    def sample(self) -> None:
+        raise NotImplementedError
+
+
+class PeakMemory(Sampler):
+    """Samples a process tree's resident memory in a thread until stopped; keeps the peak."""
+
+    def __init__(self, pid: int, skip: Callable[[psutil.Process], bool] | None = None) -> None:
+        super().__init__()
+        self._root = psutil.Process(pid)
+        self._skip = skip
+        self.peak = 0
+
+    def sample(self) -> None:
+        self.peak = max(self.peak, tree_rss(self._root, self._skip))
 
 
 def run_measured(

@@ -20,12 +20,13 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from pathlib import Path
 
 import psutil
+
+from bench.measure import Sampler
 
 #: Sampling period: short enough to see most short-lived helpers, cheap on 2 cores.
 EVERY = 0.25
@@ -52,29 +53,17 @@ def role(cmdline: list[str]) -> str:
     return "grader"  # the grader, its pool or Dask worker, the starting states, gunicorn
 
 
-class CpuByRole:
+class CpuByRole(Sampler):
     """Samples the process trees of ``roots`` in a thread; CPU-seconds and counts by role."""
 
+    every = EVERY
+
     def __init__(self, roots: list[int]) -> None:
+        super().__init__()
         self._roots = [psutil.Process(pid) for pid in roots]
         self._latest: dict[tuple[int, float], tuple[str, float]] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def __enter__(self) -> CpuByRole:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._sample()
-            self._stop.wait(EVERY)
-
-    def _sample(self) -> None:
+    def sample(self) -> None:
         for root in self._roots:
             with contextlib.suppress(psutil.Error):
                 for proc in [root, *root.children(recursive=True)]:
