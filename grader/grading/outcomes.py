@@ -148,13 +148,14 @@ def _cluster_running(lab) -> Report:
     return report
 
 
-def prepared_rows() -> Counter:
-    """The lab's prepared data (step 03), from the lab's own CSV: complete rows, typed."""
+def prepared_rows(*, complete: bool = True) -> Counter:
+    """The lab's prepared data (step 03), from the lab's own CSV: complete rows, typed
+    (``complete=False``: every row, the incomplete ones with their empty measures)."""
     from grader.lab.dataset import penguins_csv
 
     rows = Counter()
     for row in csv.DictReader(io.StringIO(penguins_csv().decode("utf-8"))):
-        if all(row.values()):
+        if all(row.values()) or not complete:
             rows[_row([row[c] for c in _COLUMNS])] += 1
     return rows
 
@@ -165,7 +166,11 @@ _COLUMNS = ("Island", "CulmenLength", "CulmenDepth", "FlipperLength", "BodyMass"
 def _row(values: list) -> tuple:
     """One penguin, comparable whatever float width it went through."""
     island, *measures, species = values
-    return (str(island), *(round(float(m), 1) for m in measures), int(species))
+    return (
+        str(island),
+        *(None if m in (None, "") else round(float(m), 1) for m in measures),
+        int(species),
+    )
 
 
 def _frame_rows(frame, report: Report, name: str) -> Counter | None:
@@ -216,9 +221,11 @@ def _split(lab) -> Report:
             return report
         parts[name] = rows
     total = sum(parts["data"].values())
+    # Whether incomplete rows were dropped is check_data_prep's fact, not this one's.
     report.add(
         "train and test are the data, split", parts["train"] + parts["test"] == parts["data"]
-        and parts["data"] == prepared_rows(), expected="train + test = data = the lab's 342 rows",
+        and not parts["data"] - prepared_rows(complete=False),
+        expected="train + test = data, rows of the lab's penguins",
         found=f"{sum(parts['train'].values())} + {sum(parts['test'].values())} of {total}",
     )  # fmt: skip
     ratio = sum(parts["train"].values()) / total if total else 0.0
@@ -258,16 +265,18 @@ def _signature(lab) -> Report:
 def _hidden_run(lab) -> Report:
     import mlflow
 
-    from grader.checks.function import HIDDEN_MAX_ITER, HIDDEN_REG_PARAM
-    from grader.checks.runs import check_run
+    from grader.checks.function import HIDDEN_MAX_ITER, HIDDEN_REG_PARAM, STEP
+    from grader.checks.runs import check_outputs, check_params
 
     report = Report("Step 05 · the grader's call made a correct run (outside the kernel)")
     experiment = mlflow.get_experiment_by_name(lab.experiment_name + "-grading")
     report.add("the grader's call ran", experiment is not None, expected="its experiment",
                found="none" if experiment is None else experiment.name)  # fmt: skip
     if experiment is not None:
-        check_run(lab, report, HIDDEN_MAX_ITER, HIDDEN_REG_PARAM, step_hint="",
-                  experiment_id=experiment.experiment_id)  # fmt: skip
+        run = check_params(lab, report, STEP, HIDDEN_MAX_ITER, HIDDEN_REG_PARAM, hint="",
+                           experiment_id=experiment.experiment_id)  # fmt: skip
+        if run is not None:
+            check_outputs(report, run)
     return report
 
 

@@ -254,13 +254,14 @@ def withhold(result: NotebookResult, findings: list[str]) -> NotebookResult:
     A test made in the kernel cannot be trusted after that, and one confirmed by the
     records outside may rest on records made by hand instead of by the work (a run logged
     with the right parameters but no training): tampering costs the notebook, and the
-    reason says so (a test the records refuted keeps that reason).
+    reason says so first (a test the records refuted also keeps that reason, after it).
     """
     if not findings:
         return result
     more = f" and {len(findings) - 1} more" if findings[1:] else ""
     reason = f"{TAMPERING}: {findings[0]}{more}"
     for test in result.tests:
-        if test.points > 0 or not test.reason.startswith(NOT_CONFIRMED):
-            test.points, test.passed, test.reason = 0.0, False, reason
+        refuted = test.reason.startswith(NOT_CONFIRMED)
+        test.points, test.passed = 0.0, False
+        test.reason = f"{reason}; {test.reason}" if refuted else reason
     return result

@@ -87,8 +87,9 @@ def test_the_course_runs_on_the_workspace(fake_databricks, tmp_path: Path) -> No
     [endpoint] = fake.calls_to("POST", "/api/2.0/serving-endpoints")
     assert endpoint.body["name"] == JANE.endpoint
     [entity] = endpoint.body["config"]["served_entities"]
-    assert entity == {"entity_name": UC_MODEL, "entity_version": "1",
-                      "workload_size": "Small", "scale_to_zero_enabled": True}  # fmt: skip
+    assert entity == {"name": "penguin_predictor-1", "entity_name": UC_MODEL,
+                      "entity_version": "1", "workload_size": "Small",
+                      "scale_to_zero_enabled": True}  # fmt: skip
     queries = fake.calls_to("POST", f"/serving-endpoints/{JANE.endpoint}/invocations")
     assert queries[0].body == reference.SAMPLE_REQUEST
     assert len(fake.calls_to("DELETE", f"/api/2.0/serving-endpoints/{JANE.endpoint}")) == 1

@@ -16,9 +16,8 @@ from grader.grading.outcomes import CONFIRM, OUTCOMES, audit, confirm, parse
 from grader.grading.results import NOT_CONFIRMED, NotebookResult
 from grader.grading.results import TestResult as Result
 from grader.lab.dataset import penguins_csv
+from grader.lab.steps import STEPS
 from tests.notebooks.conftest import SOLUTIONS
-
-STEPS = sorted(p.stem for p in SOLUTIONS.glob("0*.ipynb"))
 
 
 @pytest.mark.parametrize("notebook", STEPS)
