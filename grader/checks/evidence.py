@@ -41,17 +41,17 @@ def read(home_root: Path, name: str) -> dict[str, Any]:
     try:
         size = file.lstat().st_size
     except OSError:
-        raise EvidenceError(f"no evidence {name!r}: the check cell did not run") from None
+        raise EvidenceError("no evidence: the check cell did not run") from None
     if not file.is_file() or file.is_symlink():
-        raise EvidenceError(f"evidence {name!r} is not a plain file")
+        raise EvidenceError("the evidence is not a plain file")
     if size > MAX_BYTES:
-        raise EvidenceError(f"evidence {name!r} is {size} bytes, more than {MAX_BYTES}")
+        raise EvidenceError(f"the evidence is {size} bytes, more than {MAX_BYTES}")
     try:
         found = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise EvidenceError(f"evidence {name!r} is not JSON ({type(exc).__name__})") from None
+        raise EvidenceError(f"the evidence is not JSON ({type(exc).__name__})") from None
     if not isinstance(found, dict):
-        raise EvidenceError(f"evidence {name!r} is not a JSON object")
+        raise EvidenceError("the evidence is not a JSON object")
     return found
 
 

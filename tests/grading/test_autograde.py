@@ -114,8 +114,9 @@ def test_outcomes_are_checked_outside_the_kernel(graded):
     tests = {r["test"]: r for r in read_csv(out / "tests.csv") if r["student"] == "mallory"}
     for test in ("check_mlflow_run", "check_mlflow_model"):
         assert tests[test]["result"] == "fail"
-    # Its hand-made run has the right parameters, but no model was ever trained or logged.
-    assert tests["check_mlflow_model"]["reason"].startswith("not confirmed by the lab's records")
+    # Its hand-made run has the right parameters, but no model was ever trained or logged
+    # (said after the tampering, which comes first).
+    assert "not confirmed by the lab's records" in tests["check_mlflow_model"]["reason"]
     # It also replaced the checks in its kernel: that costs the notebook.
     assert tests["check_mlflow_run"]["reason"].startswith("tampering with the grader")
 
