@@ -172,12 +172,13 @@ def test_notebook_checks_pass_and_the_mlflow_ui_shows_the_run(browser_env):
     from playwright.sync_api import sync_playwright
 
     lab, ui = browser_env["lab"], browser_env["ui"]
-    # nbgrader's Assignments list: the course's assignment, released with its 7 notebooks.
+    # nbgrader's Assignments list: the course's assignment, released with its start page
+    # and its 7 steps.
     listed = requests.get(f"{lab}/assignments", params={"course_id": COURSE_ID}, timeout=30,
                           headers={"Authorization": f"token {TOKEN}"}).json()  # fmt: skip
     assert listed["success"], listed
     assert [(a["assignment_id"], a["status"], len(a["notebooks"])) for a in listed["value"]] == [
-        (ASSIGNMENT, "released", 7)
+        (ASSIGNMENT, "released", 8)
     ]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=browser_env["chromium"], args=["--no-sandbox"])
