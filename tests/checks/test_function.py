@@ -11,6 +11,16 @@ from grader.checks.registry import run_check
 from grader.exceptions import CheckFailed
 
 
+def _signature(fn):
+    """The signature check on a notebook whose ``train_penguin_model`` is ``fn``."""
+    return run_check(
+        SimpleNamespace(),
+        "function.signature",
+        namespace={"train_penguin_model": fn},
+        show=False,
+    )
+
+
 def test_signature_is_the_labs() -> None:
     assert SIGNATURE == ["training_data", "test_data", "maxIterations", "regularization"]
 
@@ -20,12 +30,7 @@ def test_wrong_parameter_names_fail_with_expected_and_found() -> None:
         return None
 
     with pytest.raises(CheckFailed) as info:
-        run_check(
-            SimpleNamespace(),
-            "function.signature",
-            namespace={"train_penguin_model": train_penguin_model},
-            show=False,
-        )
+        _signature(train_penguin_model)
     text = str(info.value)
     assert "expected: training_data, test_data, maxIterations, regularization" in text
     assert "found:    train, test, max_iter, reg" in text
@@ -36,22 +41,12 @@ def test_wrong_order_fails() -> None:
         return None
 
     with pytest.raises(CheckFailed, match="found:    test_data, training_data"):
-        run_check(
-            SimpleNamespace(),
-            "function.signature",
-            namespace={"train_penguin_model": train_penguin_model},
-            show=False,
-        )
+        _signature(train_penguin_model)
 
 
 def test_not_a_function_fails_without_crashing() -> None:
     with pytest.raises(CheckFailed, match="not a function: 42"):
-        run_check(
-            SimpleNamespace(),
-            "function.signature",
-            namespace={"train_penguin_model": 42},
-            show=False,
-        )
+        _signature(42)
 
 
 def test_missing_function_is_named() -> None:
@@ -63,12 +58,7 @@ def test_the_right_signature_passes() -> None:
     def train_penguin_model(training_data, test_data, maxIterations, regularization):
         return None
 
-    report = run_check(
-        SimpleNamespace(),
-        "function.signature",
-        namespace={"train_penguin_model": train_penguin_model},
-        show=False,
-    )
+    report = _signature(train_penguin_model)
     assert report.passed and len(report.results) == 1
 
 
@@ -77,12 +67,7 @@ def test_another_order_is_named_as_such_in_the_hint() -> None:
         return None
 
     with pytest.raises(CheckFailed) as info:
-        run_check(
-            SimpleNamespace(),
-            "function.signature",
-            namespace={"train_penguin_model": train_penguin_model},
-            show=False,
-        )
+        _signature(train_penguin_model)
     assert "takes its parameters in another order" in str(info.value)
 
 
