@@ -15,11 +15,11 @@ from pathlib import Path
 import click
 import psutil
 
-from bench import course_run, endpoint_run, grading_run, memory_run, phases
+from bench import audit_cost, course_run, endpoint_run, grading_run, memory_run, phases
 from bench.measure import Figure
 from bench.report import Comparison, markdown, targets
 
-PARTS = ("course", "grading", "endpoint", "memory")
+PARTS = ("course", "grading", "endpoint", "memory", "audit")
 
 
 @click.command()
@@ -31,7 +31,12 @@ PARTS = ("course", "grading", "endpoint", "memory")
               help="Single-record queries per endpoint run.")  # fmt: skip
 @click.option("--students", type=click.IntRange(1, 10), default=10, show_default=True,
               help="Students in the graded class (fewer: a quicker, rougher grading figure).")  # fmt: skip
-def main(reps: int, out: Path, only: tuple[str, ...], queries: int, students: int) -> None:
+@click.option("--graded", type=click.Path(path_type=Path, exists=True, file_okay=False),
+              help="audit: a `grader autograde --out` folder holding a correct student's seven "
+              "graded units (default: grade one first).")  # fmt: skip
+def main(
+    reps: int, out: Path, only: tuple[str, ...], queries: int, students: int, graded: Path | None
+) -> None:
     """Measure, print a Markdown table, write it and a JSON file under --out."""
     from grader.paths import solutions_dir
 
@@ -121,16 +126,36 @@ def main(reps: int, out: Path, only: tuple[str, ...], queries: int, students: in
     if "memory" in parts:
         baseline_class, hostile_class = memory_run.build_classes(out / "memory-class")
         ours_m, base_m = (
-            Figure("grader's peak memory, a 150 MB error in the class", "MB"),
+            Figure("grader's peak memory, a 150 MB error and a 400 MB audit echo in the class",
+                   "MB"),
             Figure("", "MB"),
-        )
+        )  # fmt: skip
+        facts["load_average_before_memory"] = os.getloadavg()
         for rep in range(reps):
-            click.echo(f"memory {rep + 1}/{reps}: a correct class, then with a 150 MB error")
+            click.echo(f"memory {rep + 1}/{reps}: a plain class, then the hostile one")
             b = memory_run.grade(baseline_class, out / "memory-baseline")
             o = memory_run.grade(hostile_class, out / "memory-ours")
             base_m.values.append(b.peak_rss_mb), ours_m.values.append(o.peak_rss_mb)
+        facts["load_average_after_memory"] = os.getloadavg()
         comparisons.append(Comparison(ours_m, base_m))
-        facts["huge_error_reason"] = memory_run.reason_of(out / "memory-ours", "huge")
+        facts["huge_error_outcome"] = memory_run.outcome_of(out / "memory-ours", "huge")
+        facts["audit_echo_outcome"] = memory_run.outcome_of(
+            out / "memory-ours", "echo", memory_run.ECHO_STEP
+        )
+        facts["audit_echo_kept_bytes"] = memory_run.audit_output_bytes(out / "memory-ours")
+        click.echo("counting what the echoing unit's audit prints with its cap lifted")
+        facts["audit_echo_uncapped_bytes"] = memory_run.uncapped_audit_output(out / "memory-ours")
+
+    if "audit" in parts:
+        if graded is None:
+            click.echo("grading one correct student's seven notebooks for the audit figures")
+            graded = out / "audit-class" / "out"
+            grading_run.build_class(out / "audit-class" / "submissions", 1)  # alice
+            memory_run.grade(out / "audit-class" / "submissions", graded)
+        facts["load_average_before_audit"] = os.getloadavg()
+        student = sorted(p.name for p in (graded / "work").iterdir())[0]
+        facts["audit_cpu_by_step"] = audit_cost.measure(graded / "work", student, reps)
+        facts["load_average_after_audit"] = os.getloadavg()
 
     machine = {
         "cores": os.cpu_count(),

@@ -31,23 +31,45 @@ def main() -> None:
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("build/course"),
-    show_default=True,
-    help="Where the executed notebooks and the run's fresh lab home go.",
+    default=None,
+    help="Where the executed notebooks (and the local run's fresh lab home) go "
+    "[build/course; databricks: build/course-databricks].",
 )
 @click.option("--kernel", default="python3", show_default=True, help="Jupyter kernel name.")
-@click.option("--cell-timeout", default=600, show_default=True, help="Seconds one cell may take.")
+@click.option(
+    "--cell-timeout",
+    type=int,
+    default=None,
+    help="Seconds one cell may take [600; databricks 3600].",
+)
 @click.option("--only", multiple=True, help="Run only these notebooks (e.g. 01_provision).")
-def course(notebooks: Path | None, out: Path, kernel: str, cell_timeout: int, only) -> None:
-    """Run the seven notebooks of the course in order on the local backend."""
-    from grader.course import run_course
+@click.option(
+    "--backend",
+    type=click.Choice(["local", "databricks"]),
+    default="local",
+    show_default=True,
+    help="Where the course runs: the embedded lab, or the workspace of DATABRICKS_HOST.",
+)
+def course(
+    notebooks: Path | None, out: Path | None, kernel: str, cell_timeout: int | None, only, backend
+) -> None:
+    """Run the seven notebooks of the course in order on the local backend (or Databricks)."""
     from grader.lab.java import require_java
-    from grader.summary import summarize
+    from grader.run.course import run_course
+    from grader.run.summary import summarize
 
+    out = out or Path("build/course" if backend == "local" else "build/course-databricks")
+    if backend == "databricks":
+        import logging
+
+        logging.basicConfig(format="  %(message)s")  # the engine's progress: states, waits
+        logging.getLogger("papermill").setLevel(logging.INFO)
     try:
-        require_java()
+        if backend == "local":
+            require_java()
         with console.status("starting") as status:
             run = run_course(
+                backend=backend,
                 notebooks=notebooks,
                 out=out.resolve(),
                 kernel=kernel,
@@ -59,7 +81,8 @@ def course(notebooks: Path | None, out: Path, kernel: str, cell_timeout: int, on
     except GraderError as exc:
         console.print(f"[red]✗ The course run failed.[/]\n{exc}")
         sys.exit(1)
-    print_summary(summarize(run.home, run.out), run)
+    if run.home is not None:
+        print_summary(summarize(run.home, run.out), run)
 
 
 @main.command()
@@ -128,9 +151,25 @@ def _workers(value: str) -> int | None:
     is_flag=True,
     help="Grade without a sandbox (trusted work only) where one cannot be made.",
 )
+@click.option(
+    "--sandbox",
+    "sandbox_choice",
+    type=click.Choice(["auto", "bwrap", "container", "none"]),
+    default="auto",
+    show_default=True,
+    help="The sandbox driver (`grader doctor` lists them); none needs --unsafe.",
+)
+@click.option("--engine", default=None, help="Container engine (docker, podman) for container.")
+@click.option(
+    "--course",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The course's checkout (the folder with solutions/ and course/) "
+    "[the current folder or above it].",
+)
 def autograde(
     submissions, out, workers, cluster, force, cell_timeout, notebook_timeout, memory_limit,
-    process_limit, unsafe,
+    process_limit, unsafe, sandbox_choice, engine, course,
 ) -> None:  # fmt: skip
     """Grade a class: SUBMISSIONS holds <student>/mlflow_lab/*.ipynb folders or <student>.zip.
 
@@ -148,8 +187,26 @@ def autograde(
         limits.memory_limit = memory_limit
     if process_limit:
         limits.process_limit = process_limit
-    if unsafe:
-        console.print("[yellow]--unsafe: learners' code runs unsandboxed, as you.[/]")
+    try:
+        solutions = _course_solutions(course)
+    except GraderError as exc:
+        console.print(f"[red]✗ Nothing was graded.[/]\n{escape(str(exc))}")
+        sys.exit(1)
+    try:
+        driver = None if cluster else batch_grading.choose_driver(
+            sandbox_choice, unsafe=unsafe, engine=engine
+        )  # fmt: skip
+    except GraderError as exc:
+        console.print(f"[red]✗ Grading failed.[/]\n{escape(str(exc))}")
+        sys.exit(1)
+    if cluster:
+        console.print("sandbox: each worker's own (its driver is in the class summary)")
+    elif driver is None:
+        console.print(
+            "[yellow]sandbox: none (--unsafe): learners' code runs unsandboxed, as you.[/]"
+        )
+    else:
+        console.print(f"sandbox: {driver.label}")
     if cluster:
         console.print(f"grading on the Dask cluster at {cluster}")
 
@@ -158,11 +215,9 @@ def autograde(
 
         def on_unit(unit, result, skipped) -> None:
             progress.advance(task)
-            if result.reason == "missing":
-                return  # listed once, per student, in the table below
-            state = (
-                "skipped (already graded)" if skipped else f"{result.score:g}/{result.max_score:g}"
-            )
+            if result.reason == "missing" or skipped:
+                return  # listed once: per student in the table, the skipped in one line
+            state = f"{result.score:g}/{result.max_score:g}"
             why = f" — {escape(printable(result.reason, one_line=True))}" if result.reason else ""
             console.print(f"  {unit.student} / {unit.notebook}: {state}{why}")
 
@@ -174,11 +229,13 @@ def autograde(
                 force=force,
                 cell_timeout=cell_timeout or CELL_TIMEOUT,
                 notebook_timeout=notebook_timeout or NOTEBOOK_TIMEOUT,
-                unsafe=unsafe,
+                unsafe=unsafe if cluster else driver is None,
                 limits=limits,
+                driver=driver,
                 on_unit=on_unit,
                 cluster=cluster,
                 say=lambda message: console.print(f"  {message}"),
+                solutions=solutions,
             )
         except (GraderError, FileNotFoundError) as exc:
             console.print(f"[red]✗ Grading failed.[/]\n{exc}")
@@ -193,10 +250,36 @@ def autograde(
         reasons = escape(printable(reasons, one_line=True))
         table.add_row(student.student, f"{student.total:g}", f"{student.max_score:g}", reasons)
     console.print(table)
+    if batch.skipped:
+        units = "1 unit already graded was" if batch.skipped == 1 else (
+            f"{batch.skipped} units already graded were"
+        )  # fmt: skip
+        console.print(f"{units} skipped (their results are kept; --force grades them again).")
     for student, problems in batch.problems.items():
         console.print(f"[yellow]{student}[/]: {escape(printable('; '.join(problems)))}")
     _print_batch_notes(batch)
     console.print(f"grades.csv, tests.csv, summary/ and feedback/ are in {batch.out}")
+
+
+def _course_solutions(course: Path | None) -> Path:
+    """The solutions of the course at ``course``, or of the checkout found from here."""
+    from grader.grading.config import ASSIGNMENT
+    from grader.paths import course_repo
+
+    if course is None:
+        try:
+            return course_repo() / "solutions" / ASSIGNMENT
+        except GraderError as exc:
+            raise GraderError(
+                f"{exc} Or name it: grader autograde --course DIR SUBMISSIONS --out OUT."
+            ) from None
+    solutions = course.resolve() / "solutions" / ASSIGNMENT
+    if not solutions.is_dir():
+        raise GraderError(
+            f"--course {course}: no solutions/{ASSIGNMENT} folder there. --course names the "
+            "course's checkout, the folder that holds solutions/ and course/."
+        )
+    return solutions
 
 
 @main.command()
@@ -229,6 +312,70 @@ def _print_batch_notes(batch) -> None:
         console.print(f"[yellow]Not graded (not a student's folder or .zip):[/] {escape(names)}")
     for error in batch.errors:
         console.print(f"[red]✗[/] {escape(printable(error, one_line=True))}")
+
+
+@main.command()
+@click.option("--engine", default=None, help="Container engine to check (docker, podman).")
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+def doctor(engine: str | None, as_json: bool) -> None:
+    """Which sandbox drivers work here, what each enforces, which one auto picks."""
+    import json
+
+    from grader.grading import doctor as checkup
+
+    if as_json:
+        click.echo(json.dumps(checkup.report(engine=engine), indent=2))
+        return
+    table = Table(title="Sandbox drivers on this machine")
+    for column in ("driver", "works?", "files", "network", "memory", "processes", "CPU", "uid"):
+        table.add_column(column)
+    rows = checkup.rows(engine=engine)
+    for row in rows:
+        e = row.enforcement
+        works = "[green]yes[/]" if row.works else "[red]no[/]"
+        table.add_row(
+            escape(row.label), works, e.files, e.network, e.memory, e.processes, e.cpu, e.uid
+        )
+    console.print(table)
+    chosen = checkup.auto_choice(rows)
+    console.print(f"--sandbox auto picks: {escape(chosen) if chosen else 'nothing (none works)'}")
+    for row in rows:
+        if not row.works:
+            console.print(f"[yellow]{row.driver}[/] does not work here:")
+            for problem in row.problems:
+                console.print(f"  - {escape(problem)}")
+            console.print(f"  to enable it: {escape(row.enable)}")
+
+
+@main.group()
+def image() -> None:
+    """The course's grading image, for --sandbox container."""
+
+
+@image.command("build")
+@click.option("--engine", default=None, help="docker or podman (default: whichever is on PATH).")
+@click.option(
+    "--base", default=None, help="Base image (a Debian/Ubuntu one) [debian:bookworm-slim]."
+)
+@click.option(
+    "--wheels",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Install from this folder of wheels, with no network.",
+)
+def image_build(engine: str | None, base: str | None, wheels: Path | None) -> None:
+    """Build the grading image from the repository's Dockerfile."""
+    import subprocess
+
+    from grader.grading.container import IMAGE, build_image
+    from grader.paths import course_repo
+
+    try:
+        build_image(context=course_repo(), engine=engine, base=base, wheels=wheels)
+    except (GraderError, FileNotFoundError, subprocess.CalledProcessError) as exc:
+        console.print(f"[red]✗ The image was not built.[/]\n{escape(str(exc))}")
+        sys.exit(1)
+    console.print(f"[green]✓[/] {IMAGE}")
 
 
 @main.command()
@@ -280,7 +427,7 @@ def provision_azure(subscription: str, region: str | None) -> None:
 
     Signs in as the Azure SDK does (az login, environment, managed identity); needs the
     optional extra: python3 -m pip install '.[azure]'."""
-    from grader.lab.databricks.azure import AzureProvisioner, provision_azure
+    from grader.admin.azure import AzureProvisioner, provision_azure
 
     try:
         from azure.core.exceptions import AzureError
@@ -299,6 +446,24 @@ def provision_azure(subscription: str, region: str | None) -> None:
         f"  export DATABRICKS_HOST=https://{made.workspace_url}\n"
         f"  remove it all later with: az group delete --name {made.resource_group}"
     )
+
+
+@main.command()
+@click.option(
+    "--everything",
+    is_flag=True,
+    help="Also your experiment, model versions, data in the volume or DBFS, imported notebooks.",
+)
+def cleanup(everything: bool) -> None:
+    """Remove what the course made in your Databricks workspace (default: what step 07 does,
+    your endpoint deleted and your cluster terminated). Touches nothing of anyone else's."""
+    from grader.admin.cleanup import clean_up
+
+    try:
+        clean_up(everything=everything, say=console.print)
+    except GraderError as exc:
+        console.print(f"[red]✗ The clean-up failed.[/]\n{exc}")
+        sys.exit(1)
 
 
 def print_summary(summary, run) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader.exceptions import GraderError
-from grader.grading.config import ASSIGNMENT
+from grader.lab.steps import ASSIGNMENT
 
 
 def course_repo(start: Path | None = None) -> Path:

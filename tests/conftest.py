@@ -26,6 +26,16 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         pytest.exit(str(exc), returncode=3)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _one_cache_per_session(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The grader's user cache (kept starting states) in the session's temporary folder:
+    every batch of the session after the first copies its states instead of training, and
+    no test reads what an earlier session or the machine's user left there."""
+    cache = tmp_path_factory.mktemp("user-cache")
+    os.environ["XDG_CACHE_HOME"] = str(cache)
+    return cache
+
+
 @pytest.fixture(autouse=True)
 def lab_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private, not yet created lab home for each test, so no test sees another's state."""

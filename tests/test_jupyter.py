@@ -79,3 +79,44 @@ def test_learner_mode_hides_the_instructors_tools(repo):
         "@jupyter/nbgrader:course-list": True,
     }
     assert not any("assignment-list" in p or "validate" in p for p in disabled)
+
+
+def test_validate_runs_in_a_copy_and_the_start_page_says_so(repo):
+    """The lab's nbgrader configuration gives Validate's kernel a throwaway lab home
+    (grader/grading/validation.py); 00_start tells the learner what Validate does and how long."""
+    launch = lab_command(repo, open_browser=False)
+    config = (Path(launch.env["JUPYTER_CONFIG_DIR"]) / "nbgrader_config.py").read_text()
+    assert (
+        'c.Execute.kernel_manager_class = "grader.grading.validation.CopyKernelManager"' in config
+    )
+    english = (repo / "course/mlflow_lab/00_start.ipynb").read_text(encoding="utf-8")
+    korean = (repo / "course/ko/mlflow_lab/00_start.ipynb").read_text(encoding="utf-8")
+    assert "throwaway copy" in english and "a minute" in english
+    assert "일회용 복사본" in korean and "1~2분" in korean
+
+
+def test_fetch_puts_the_notebooks_where_the_file_browser_opens_them(repo, tmp_path, monkeypatch):
+    """The Assignments list's Fetch (nbgrader's AssignmentList, as its server extension
+    calls it, the server started elsewhere) copies the notebooks under JupyterLab's root,
+    and the file browser's contents manager opens a fetched notebook by its listed path."""
+    from jupyter_server.services.contents.filemanager import FileContentsManager
+    from nbgrader.server_extensions.assignment_list.handlers import AssignmentList
+
+    launch = lab_command(repo, open_browser=False)
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", launch.env["JUPYTER_CONFIG_DIR"])
+    elsewhere = tmp_path / "started-here"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # `nox -s lab` runs in the checkout, not in course/
+    root = repo / "course"
+    manager = AssignmentList()
+    manager.root_dir = str(root)
+
+    assert manager.fetch_assignment("mlflow-on-databricks", "mlflow_lab") == {"success": True}
+
+    assert list(elsewhere.iterdir()) == []
+    [fetched] = manager.list_assignments("mlflow-on-databricks")["value"]
+    assert fetched["status"] == "fetched"
+    paths = [notebook["path"] for notebook in fetched["notebooks"]]
+    assert "assignments/mlflow_lab/01_provision.ipynb" in paths
+    opened = FileContentsManager(root_dir=str(root)).get(paths[0])
+    assert opened["type"] == "notebook" and opened["content"]["cells"]

@@ -17,7 +17,7 @@ def _modules_after(code: str) -> set[str]:
 
 def test_nbformat_still_validates_without_the_iri_checks() -> None:
     modules = _modules_after(
-        "from grader.startup import skip_unused_format_checks\n"
+        "from grader.run.startup import skip_unused_format_checks\n"
         "skip_unused_format_checks()\n"
         "import nbformat\n"
         "nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('1 + 1')])\n"
@@ -38,12 +38,13 @@ def test_a_notebooks_runner_imports_neither_the_sdk_nor_mlflow() -> None:
     """papermill loads every engine's entry point, ours (``databricks``) included: each of
     the course's seven runner processes would otherwise import the SDK, about a second."""
     modules = _modules_after(
-        "from grader import warm_start\n"
-        "from grader.startup import skip_unused_format_checks\n"
+        "from grader.run import warm_start\n"
+        "from grader.run.startup import skip_unused_format_checks\n"
         "skip_unused_format_checks()\n"
         "import papermill.engines\n"
-        "from grader.notebook_run import execute_notebook\n"
-        "warm_start._warm_engine()\n"
+        "from grader.run.notebook_run import execute_notebook\n"
+        "warm_start.warm_kernel_manager('pass')\n"
+        "from grader.lab.steps import step_of\n"
         "assert 'databricks' in papermill.engines.papermill_engines._engines\n"
     )
     heavy = {m for m in modules if m.split(".")[0] in ("mlflow", "pyspark", "databricks")}

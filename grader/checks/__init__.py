@@ -7,5 +7,6 @@ gets the :class:`~grader.lab.Lab` and the learner's notebook variables, and retu
 
 from grader.checks.registry import CHECKS, run_check
 from grader.checks.report import Report, Result
+from grader.checks.show import say_latest_version, see_run
 
-__all__ = ["CHECKS", "Report", "Result", "run_check"]
+__all__ = ["CHECKS", "Report", "Result", "run_check", "say_latest_version", "see_run"]

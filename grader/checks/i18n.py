@@ -10,10 +10,13 @@ runs (:func:`language`): the notebook's edition from its metadata, else the sett
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from grader.config import Settings
-from grader.editions import edition_language, notebook_language
+from grader.lab.steps import ASSIGNMENT
+
+#: Languages with their own edition, besides English (the source's own language).
+TRANSLATED = ("ko",)
 
 
 def notebook_path() -> str | None:
@@ -39,6 +42,51 @@ def language() -> str:
         return Settings.from_env().lang
     where = notebook or os.path.join(os.getcwd(), "notebook.ipynb")
     return edition_language(where) or Settings.from_env().lang
+
+
+def edition_language(notebook_path: str) -> str | None:
+    """The language of the edition a notebook is in, from its path: ``ko`` for
+    ``.../ko/mlflow_lab/03_data_prep.ipynb``; None for the English edition or elsewhere."""
+    parts = PurePosixPath(notebook_path.replace("\\", "/")).parts
+    if len(parts) >= 3 and parts[-2] == ASSIGNMENT and parts[-3] in TRANSLATED:
+        return parts[-3]
+    return None
+
+
+def notebook_language(notebook) -> str | None:
+    """The edition a notebook says it is in: ``metadata.mlflow_lab.language``, which
+    :func:`translate` writes into every translated notebook. ``notebook`` is a notebook node
+    or a path; None when it names no known language (or cannot be read)."""
+    from grader.config import LANGUAGES
+
+    if not hasattr(notebook, "metadata"):
+        notebook = _read_metadata(Path(notebook))
+    lang = (getattr(notebook, "metadata", None) or {}).get("mlflow_lab", {}).get("language")
+    return lang if lang in LANGUAGES else None
+
+
+def _read_metadata(path: Path):
+    """The notebook's metadata only (as a small object), cached while the file is unchanged:
+    self-checks ask for the language once per message."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if key not in _METADATA:
+        import json
+        from types import SimpleNamespace
+
+        try:
+            meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+        except (OSError, ValueError, AttributeError):
+            meta = {}
+        _METADATA.clear()  # one notebook at a time: the kernel's own
+        _METADATA[key] = SimpleNamespace(metadata=meta if isinstance(meta, dict) else {})
+    return _METADATA[key]
+
+
+_METADATA: dict[tuple[str, int, int], object] = {}
 
 
 def catalog(lang: str) -> dict[str, str]:

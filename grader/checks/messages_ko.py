@@ -89,8 +89,8 @@ KO: dict[str, str] = {
     ),
     "randomSplit([0.7, 0.3]): training first.": "randomSplit([0.7, 0.3]): 학습 데이터가 먼저입니다.",
     # step 04
-    "Step 04 · an MLflow run with the lab's parameters": "4단계 · 실습 파라미터로 실행한 MLflow run",
-    "Step 04 · the run's metrics and model": "4단계 · run의 메트릭과 모델",
+    "Step 04 · an MLflow run with the lab's parameters": "4단계 · 실습 파라미터로 만든 MLflow 실행",
+    "Step 04 · the run's metrics and model": "4단계 · 실행의 메트릭과 모델",
     "Inside `with mlflow.start_run():` log maxIter and regParam with log_param.": (
         "`with mlflow.start_run():` 블록 안에서 log_param으로 maxIter와 regParam을 기록하십시오."
     ),
@@ -98,9 +98,9 @@ KO: dict[str, str] = {
     "mlflow.log_metric(metric, metricValue) for each of the three metrics.": (
         "세 메트릭 각각에 대해 mlflow.log_metric(metric, metricValue)를 호출하십시오."
     ),
-    "the model is logged with the run": "모델이 run과 함께 기록됨",
+    "the model is logged with the run": "모델이 실행과 함께 기록됨",
     "a logged Spark model (an MLmodel file) in the run's artifacts": (
-        "run의 아티팩트에 기록된 Spark 모델(MLmodel 파일)"
+        "실행의 아티팩트에 기록된 Spark 모델(MLmodel 파일)"
     ),
     "the model does not load": "모델을 불러올 수 없음",
     "Evaluate model.transform(test) and log what the evaluator returns.": (
@@ -109,7 +109,7 @@ KO: dict[str, str] = {
     # step 05
     "Step 05 · the function": "5단계 · 함수",
     "Step 05 · a run with maxIterations=10, regularization=0.2": (
-        "5단계 · maxIterations=10, regularization=0.2로 실행한 run"
+        "5단계 · maxIterations=10, regularization=0.2로 만든 실행"
     ),
     "Step 05 · the function with other values": "5단계 · 다른 값으로 호출한 함수",
     "a function": "함수",
@@ -127,11 +127,11 @@ KO: dict[str, str] = {
     "Log the arguments' values: maxIter=maxIterations, regParam=regularization.": (
         "인자의 값을 기록하십시오: maxIter=maxIterations, regParam=regularization."
     ),
-    "the call made a new run": "호출이 새 run을 만듦",
-    "one new run": "새 run 1개",
-    "a new run": "새 run",
+    "the call made a new run": "호출이 새 실행을 만듦",
+    "one new run": "새 실행 1개",
+    "a new run": "새 실행",
     "Start a run inside the function: with mlflow.start_run():": (
-        "함수 안에서 run을 시작하십시오: with mlflow.start_run():"
+        "함수 안에서 실행을 시작하십시오: with mlflow.start_run():"
     ),
     # step 06
     "Step 06 · register the model as lab.model_name": "6단계 · 모델을 lab.model_name으로 등록하기",
@@ -141,12 +141,12 @@ KO: dict[str, str] = {
     "at least one version": "버전 1개 이상",
     "version {v}": "버전 {v}",
     "no such model": "해당 모델 없음",
-    "version {v} from run {id}": "run {id}에서 만든 버전 {v}",
-    "your latest run with a model, {ago}": "모델이 있는 가장 최근 run, {ago}",
-    "(no run with a model)": "(모델이 있는 run 없음)",
-    "the version comes from your latest run": "버전이 가장 최근 run에서 만들어짐",
+    "version {v} from run {id}": "실행 {id}에서 만든 버전 {v}",
+    "your latest run with a model, {ago}": "모델이 있는 가장 최근 실행, {ago}",
+    "(no run with a model)": "(모델이 있는 실행 없음)",
+    "the version comes from your latest run": "버전이 가장 최근 실행에서 만들어짐",
     "Register runs:/<latest run id>/<its classifier-… folder>.": (
-        "runs:/<최근 run id>/<그 run의 classifier-… 폴더>를 등록하십시오."
+        "runs:/<최근 run id>/<그 실행의 classifier-… 폴더>를 등록하십시오."
     ),
     "endpoint {name} is READY": "엔드포인트 {name}이(가) READY 상태임",
     "it serves the registered version": "등록된 버전을 서빙함",
@@ -189,25 +189,25 @@ KO: dict[str, str] = {
     "line {n} differs: {line}": "{n}번째 줄이 다름: {line}",
     "line {n} ends in CR LF, the lab's file in LF": "{n}번째 줄이 CR LF로 끝남(실습 파일은 LF)",
     # runs (steps 04-06)
-    "your latest run {id}, {ago}": "가장 최근 run {id}, {ago}",
-    "an older run {id}, {ago}": "이전 run {id}, {ago}",
+    "your latest run {id}, {ago}": "가장 최근 실행 {id}, {ago}",
+    "an older run {id}, {ago}": "이전 실행 {id}, {ago}",
     "at an unknown time": "시각 알 수 없음",
     "{n} seconds ago": "{n}초 전",
     "{n} minutes ago": "{n}분 전",
     "{n} hours ago": "{n}시간 전",
     "{n} days ago": "{n}일 전",
-    "your latest run has maxIter={max_iter}, regParam={reg_param}": "가장 최근 run의 파라미터가 maxIter={max_iter}, regParam={reg_param}임",
-    "{older} had them, but the latest run is the one judged": "{older}에는 이 값이 있지만, 평가 대상은 가장 최근 run입니다",
-    "a run in your experiment": "실험(experiment)에 run이 있음",
-    "a run in {experiment}": "{experiment}에 run",
-    "no run": "run 없음",
-    "no run in {experiment}": "{experiment}에 run 없음",
+    "your latest run has maxIter={max_iter}, regParam={reg_param}": "가장 최근 실행의 파라미터가 maxIter={max_iter}, regParam={reg_param}임",
+    "{older} had them, but the latest run is the one judged": "{older}에는 이 값이 있지만, 평가 대상은 가장 최근 실행입니다",
+    "a run in your experiment": "실험(experiment)에 실행이 있음",
+    "a run in {experiment}": "{experiment}에 실행",
+    "no run": "실행 없음",
+    "no run in {experiment}": "{experiment}에 실행 없음",
     "not logged": "기록되지 않음",
     "no model in {run}": "{run}에 모델 없음",
     "the logged metrics are the logged model's on test": "기록된 메트릭이 기록된 모델의 test 메트릭과 같음",
     "a model that loads": "불러올 수 있는 모델",
     "{metric}={value:.4f} logged": "{metric}={value:.4f} 기록됨",
-    "Run the training cell: a run inside `with mlflow.start_run():`.": "학습 셀을 실행하십시오: `with mlflow.start_run():` 블록 안의 run.",
+    "Run the training cell: a run inside `with mlflow.start_run():`.": "학습 셀을 실행하십시오: `with mlflow.start_run():` 블록 안의 실행.",
     # step 05
     "Your function takes its parameters in another order ({found}); the lab's order is {expected}, and a call by position gives each value to the wrong parameter.": "함수의 파라미터 순서가 다릅니다({found}). 실습의 순서는 {expected}이며, 위치로 호출하면 각 값이 엉뚱한 파라미터에 전달됩니다.",
     "maxIter and regParam are swapped: pass maxIterations third and regularization fourth, and log maxIter=maxIterations, regParam=regularization.": "maxIter와 regParam이 뒤바뀌었습니다: maxIterations를 세 번째, regularization을 네 번째로 전달하고 maxIter=maxIterations, regParam=regularization으로 기록하십시오.",
@@ -216,10 +216,10 @@ KO: dict[str, str] = {
     "Step 07 · delete the endpoint": "7단계 · 엔드포인트 삭제하기",
     "Step 07 · terminate the cluster": "7단계 · cluster 종료하기",
     # See your run (lab/display.py)
-    "You have no run in this step yet: run the training cell first.": "이 단계의 run이 아직 없습니다: 먼저 학습 셀을 실행하십시오.",
+    "You have no run in this step yet: run the training cell first.": "이 단계의 실행이 아직 없습니다: 먼저 학습 셀을 실행하십시오.",
     "{run} logged no model, so there is no confusion matrix to show: log it with mlflow.spark.log_model(model, unique_model_name, ...) and run it again.": "{run}에는 기록된 모델이 없어 혼동 행렬을 보여 줄 수 없습니다: mlflow.spark.log_model(model, unique_model_name, ...)로 모델을 기록하고 다시 실행하십시오.",
-    "Your run in the MLflow UI:": "MLflow UI의 run:",
-    "All your runs, to compare:": "비교할 모든 run:",
+    "Your run in the MLflow UI:": "MLflow UI의 실행:",
+    "All your runs, to compare:": "비교할 모든 실행:",
     # the feedback page and its reasons (grading/feedback.py, grading/collect.py)
     "Feedback for {student}": "{student}님의 피드백",
     "Total:": "총점:",

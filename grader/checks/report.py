@@ -113,3 +113,34 @@ class SelfCheckFailed(CheckFailed):
 
     def _render_traceback_(self) -> list[str]:
         return [f"\x1b[31m{t('Some checks did not pass yet:')}\x1b[0m", *str(self).splitlines()]
+
+
+def first_failure(report_text: str) -> str:
+    """The first failed fact of a check's report (its text, as :meth:`Report.__str__`
+    writes it), in one line and in the report's language: the per-test reason grading
+    gives."""
+    from grader.checks.i18n import translate
+    from grader.config import LANGUAGES
+
+    lines = [line.strip() for line in report_text.splitlines()]
+    for lang in LANGUAGES:
+        fail, expected, found = (translate(w, lang) for w in ("FAIL", "expected", "found"))
+        for i, line in enumerate(lines):
+            if not line.startswith(fail + " "):
+                continue
+            detail = {
+                key: rest.strip()
+                for key, _, rest in (entry.partition(":") for entry in lines[i + 1 : i + 3])
+                if key in (expected, found)
+            }
+            what = line[len(fail) :].strip()
+            if detail:
+                return translate(
+                    "{what}: expected {expected}, found {found}",
+                    lang,
+                    what=what,
+                    expected=detail.get(expected, "?"),
+                    found=detail.get(found, "?"),
+                )
+            return what
+    return "check failed"

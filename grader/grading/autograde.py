@@ -21,9 +21,24 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.grading import gradebook, placement, results, sandbox, starting_states, submissions
+from grader.exceptions import SandboxUnavailableError
+from grader.grading import (
+    drivers,
+    gradebook,
+    placement,
+    results,
+    sandbox,
+    starting_states,
+    submissions,
+)
 from grader.grading.collect import grade_cells, unscored
-from grader.grading.config import ASSIGNMENT, CELL_TIMEOUT, NOTEBOOK_TIMEOUT, SandboxLimits
+from grader.grading.config import (
+    ASSIGNMENT,
+    CELL_TIMEOUT,
+    NOTEBOOK_TIMEOUT,
+    SandboxLimits,
+    StartingStates,
+)
 from grader.grading.isolation import kill_processes_of
 from grader.grading.release import generate_assignment
 from grader.grading.unit import Unit, grade_unit
@@ -91,6 +106,20 @@ def units_of(subs: list[submissions.Submission]) -> list[Unit]:
     return [Unit(s.student, step, s.notebooks.get(step)) for step in STEPS for s in subs]
 
 
+def choose_driver(choice: str, *, unsafe: bool, engine: str | None = None) -> sandbox.Driver | None:
+    """The sandbox driver of ``--sandbox choice`` (None: none, which needs ``unsafe``).
+
+    Raises :class:`SandboxUnavailableError` saying what is missing and how to fix it."""
+    if choice == "none" or (unsafe and choice == "auto"):
+        if not unsafe:
+            raise SandboxUnavailableError(
+                "--sandbox none runs learners' code unsandboxed, as you: add --unsafe to "
+                "confirm that the work is trusted, or choose --sandbox auto, bwrap or container."
+            )
+        return None
+    return drivers.pick(choice, engine=engine)
+
+
 def autograde(
     *,
     submissions_dir: Path,
@@ -105,6 +134,7 @@ def autograde(
     on_unit: Callable[[Unit, results.NotebookResult, bool], None] = lambda u, r, s: None,
     cluster: str | None = None,
     say: Callable[[str], None] = lambda message: None,
+    driver: sandbox.Driver | None = None,
 ) -> Batch:
     """Grade every submission in ``submissions_dir`` into ``out``.
 
@@ -112,14 +142,14 @@ def autograde(
     this machine cannot make one, this refuses with what is missing, unless ``unsafe``.
     With ``cluster`` (a Dask scheduler's address) the units are graded on that cluster's
     workers, each in the sandbox it can make (:mod:`grader.grading.distributed`).
+    ``driver`` makes the local sandboxes (default: :func:`choose_driver`'s 'auto').
     """
     started = time.monotonic()
     if not unsafe:
         limits = limits or SandboxLimits()
     if not unsafe and cluster is None:  # on a cluster, each worker checks its own
-        sandbox.require()
-        sandbox.remove_stale_cgroups()  # a killed earlier run may have left kernels behind
-        sandbox.remove_stale_unit_folders()  # and their lab homes in the neutral folder
+        driver = driver or choose_driver("auto", unsafe=False)
+        driver.remove_stale()  # a killed earlier run may have left kernels and lab homes
     solutions = solutions or solutions_dir()
     out.mkdir(parents=True, exist_ok=True)
     batch = Batch(out=out)
@@ -167,6 +197,8 @@ def autograde(
     maker = ThreadPoolExecutor(max_workers=1)
     states = maker.submit(_starting_states, out, todo)
 
+    label = placement.NO_SANDBOX if unsafe or driver is None else driver.label
+
     def run(unit: Unit) -> results.NotebookResult:
         result = grade_unit(
             unit,
@@ -176,10 +208,11 @@ def autograde(
             notebook_timeout=notebook_timeout,
             limits=None if unsafe else limits,
             states=states.result() if _needs_state(unit) else None,
+            driver=driver,
         )
         result.save(result_path(out, unit.student, unit.notebook))
         if unit.submitted is not None:
-            placement.record(out, unit.student, unit.notebook, placement.local(unsafe))
+            placement.record(out, unit.student, unit.notebook, placement.local(label))
         return result
 
     with ThreadPoolExecutor(max_workers=max(1, workers or default_workers())) as pool:
@@ -214,11 +247,18 @@ def _needs_state(unit: Unit) -> bool:
 
 
 def _starting_states(out: Path, todo: list[Unit]) -> Path | None:
-    """Make the starting states once when some unit to grade needs one (see
-    :mod:`grader.grading.starting_states`)."""
-    if not any(_needs_state(u) for u in todo):
+    """Make, once, the starting states of the steps the units to grade need, and only those
+    (a resumed batch may have few left; see :mod:`grader.grading.starting_states`)."""
+    steps = states_needed(todo)
+    if not steps:
         return None
-    return starting_states.build(out / "starting-states")
+    return starting_states.build(out / "starting-states", steps, cache=StartingStates().folder())
+
+
+def states_needed(todo: list[Unit]) -> tuple[str, ...]:
+    """The steps, in course order, whose starting state some unit in ``todo`` is seeded from."""
+    wanted = {u.notebook for u in todo if _needs_state(u)}
+    return tuple(step for step in starting_states.SEEDED if step in wanted)
 
 
 def _lay_out(course_root: Path, subs: list[submissions.Submission]) -> None:

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from grader.grading.config import ASSIGNMENT, nbgrader_config
-from grader.startup import skip_unused_format_checks
+from grader.run.startup import skip_unused_format_checks
 
 
 def main(argv: list[str] | None = None) -> int:

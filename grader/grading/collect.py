@@ -13,6 +13,7 @@ from pathlib import Path
 
 import nbformat
 
+from grader.checks.report import first_failure
 from grader.grading import results as r
 from grader.grading.config import ASSIGNMENT
 from grader.grading.outcomes import read_audit
@@ -42,36 +43,6 @@ def unscored(source: Path, reason: str) -> r.NotebookResult:
             r.TestResult(gid, 0.0, pts, False, reason=reason) for gid, pts in grade_cells(source)
         ],
     )
-
-
-def first_failure(report_text: str) -> str:
-    """The first failed fact of a check's report, in one line and in the report's language:
-    the per-test reason."""
-    from grader.checks.i18n import translate
-    from grader.config import LANGUAGES
-
-    lines = [line.strip() for line in report_text.splitlines()]
-    for lang in LANGUAGES:
-        fail, expected, found = (translate(w, lang) for w in ("FAIL", "expected", "found"))
-        for i, line in enumerate(lines):
-            if not line.startswith(fail + " "):
-                continue
-            detail = {
-                key: rest.strip()
-                for key, _, rest in (entry.partition(":") for entry in lines[i + 1 : i + 3])
-                if key in (expected, found)
-            }
-            what = line[len(fail) :].strip()
-            if detail:
-                return translate(
-                    "{what}: expected {expected}, found {found}",
-                    lang,
-                    what=what,
-                    expected=detail.get(expected, "?"),
-                    found=detail.get(found, "?"),
-                )
-            return what
-    return "check failed"
 
 
 def _message(outputs: list) -> tuple[str, str]:

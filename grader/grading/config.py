@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from traitlets import Float, Int
+from traitlets import Float, Int, Unicode, default
 from traitlets.config import Config, Configurable
 
-ASSIGNMENT = "mlflow_lab"
-COURSE_ID = "mlflow-on-databricks"
+# The course's names live with its steps; grading's modules import them from here too.
+from grader.lab.steps import ASSIGNMENT as ASSIGNMENT
+from grader.lab.steps import COURSE_ID
+
 CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 
 #: A Spark cell (a JVM start, a first fit, a model server) takes far longer than nbgrader's
@@ -43,6 +45,26 @@ class SandboxLimits(Configurable):
     uid = Int(
         64055, help="The unprivileged uid (and gid) kernels run as; no account is needed."
     ).tag(config=True)
+
+
+class StartingStates(Configurable):
+    """Where the steps' starting states are kept between batches
+    (:mod:`grader.grading.starting_states`)."""
+
+    cache = Unicode(
+        help="Folder of starting states kept for later batches ('' keeps none: every batch "
+        "makes its own). Only the grader reads and writes it; units never see it."
+    ).tag(config=True)
+
+    @default("cache")
+    def _user_cache(self) -> str:
+        import platformdirs
+
+        return str(platformdirs.user_cache_path("mlflow-lab") / "starting-states")
+
+    def folder(self) -> Path | None:
+        """The cache as a folder, or None when it is switched off ('')."""
+        return Path(self.cache) if self.cache else None
 
 
 def nbgrader_config(root: Path, *, cell_timeout: int = CELL_TIMEOUT) -> Config:

@@ -10,7 +10,6 @@ stops the others'.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from html import escape
 from pathlib import Path
@@ -29,12 +28,8 @@ from grader.grading.results import (
     StudentResult,
 )
 from grader.grading.safe_text import printable
+from grader.grading.submissions import student_name
 from grader.lab.steps import STEPS
-
-#: Letters, digits and ``._-@`` (ASCII), not starting with a dot: a name that cannot climb
-#: out of the feedback folder, hide itself, or mean something to a shell or a URL.
-_SAFE_NAME = re.compile(r"[A-Za-z0-9_\-@][A-Za-z0-9._\-@]*")
-_MAX_NAME = 200
 
 _CSS = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 60em; color: #222; }
@@ -49,16 +44,15 @@ pre { white-space: pre-wrap; margin: 0; font-size: .9em; }
 
 
 def check_student_name(student: str) -> str:
-    """Return ``student`` if it is a safe file name, else raise :class:`ValueError`.
+    """Return ``student`` if it is a usable student id, else raise :class:`ValueError`.
 
     The name becomes ``<student>.html`` in the feedback folder; refusing a bad one beats
-    rewriting it, which could make two students share a page."""
-    if len(student) > _MAX_NAME or not _SAFE_NAME.fullmatch(student):
-        raise ValueError(
-            f"student name {student!r} is not a safe file name: use only ASCII letters, digits"
-            f" and '._-@', not starting with a dot, at most {_MAX_NAME} characters"
-        )
-    return student
+    rewriting it, which could make two students share a page. The rule is the hand-ins'
+    (:func:`grader.grading.submissions.student_name`)."""
+    try:
+        return student_name(student)
+    except ValueError as exc:
+        raise ValueError(f"not a safe file name: {exc}") from None
 
 
 def _text(value: object, *, one_line: bool = True) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 import psutil
 
 from grader.lab.home import LabHome
+from grader.lab.processes import stop_processes
 from grader.lab.quiet import OFFLINE_ENV, QUIET_ENV
 
 #: Variables a unit must not inherit from the instructor's session.
@@ -23,7 +24,7 @@ DROP = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI", "MLFLOW_EXPERIMENT_NAME", 
 
 
 @dataclass(frozen=True)
-class Sandbox:
+class UnitFolders:
     """The folders of one (student, notebook) unit.
 
     ``root`` holds what the grader keeps of the unit (its nbgrader folder, logs); ``live``,
@@ -50,7 +51,7 @@ class Sandbox:
     def tmp(self) -> Path:
         return (self.live or self.root) / "tmp"
 
-    def create(self) -> Sandbox:
+    def create(self) -> UnitFolders:
         for folder in (self.home, self.tmp):
             folder.mkdir(parents=True, exist_ok=True)
         self.lab_home.ensure()
@@ -96,7 +97,7 @@ def processes_of(folder: Path) -> list[psutil.Process]:
     return found
 
 
-def reap(sandbox: Sandbox) -> list[int]:
+def reap(sandbox: UnitFolders) -> list[int]:
     """Stop the unit's endpoints, then kill whatever of it still runs; return killed pids."""
     from grader.lab import serving
 
@@ -110,8 +111,5 @@ def reap(sandbox: Sandbox) -> list[int]:
 def kill_processes_of(folder: Path) -> list[int]:
     """Kill every live process that names ``folder`` and wait for them; return their pids."""
     procs = processes_of(folder)
-    for proc in procs:
-        with contextlib.suppress(psutil.Error):
-            proc.kill()
-    psutil.wait_procs(procs, timeout=10)
+    stop_processes(procs)
     return [p.pid for p in procs]

@@ -280,19 +280,89 @@ def _hidden_run(lab) -> Report:
     return report
 
 
-def _endpoint(lab) -> Report:
+def _served_model(lab, report: Report, version) -> Callable | None:
+    """The served version's model as a function, if it is the Spark model a finished run of
+    the learner's experiment logged; else None, with the failure said in ``report``.
+
+    Read from MLflow's store and the model's files with code the learner never ran; the
+    predictions come from :mod:`.spark_pipeline`, without a JVM.
+    """
+    import mlflow
+
+    from grader.grading.spark_pipeline import UnsupportedModel, load
+
+    client = mlflow.MlflowClient()
+    run = client.get_run(version.run_id) if version.run_id else None
+    ours = run is not None and run.info.experiment_id == lab.experiment_id
+    ours = ours and run.info.status == "FINISHED"
+    report.add(
+        "the version is the model of a run of yours", ours,
+        expected=f"a finished run of experiment {lab.experiment_id}",
+        found="no run" if run is None else f"run {run.info.run_id[:40]} of experiment "
+        f"{run.info.experiment_id[:40]}, {run.info.status}",
+    )  # fmt: skip
+    if not ours:
+        return None
+    folder = _local_path(client.get_model_version_download_uri(lab.model_name, version.version))
+    artifacts = _local_path(run.info.artifact_uri)
+    inside = None not in (folder, artifacts) and folder.resolve().is_relative_to(
+        artifacts.resolve()
+    )
+    report.add("its files are among that run's artifacts", inside, expected=str(artifacts)[:200],
+               found=str(folder)[:200])  # fmt: skip
+    if not inside:
+        return None
+    try:
+        return load(folder)
+    except UnsupportedModel as exc:
+        report.add("its Spark model can be read", False, expected="the lab's pipeline",
+                   found=str(exc)[:200])  # fmt: skip
+        return None
+
+
+def _local_path(uri: str | None) -> Path | None:
+    """A ``file:`` URI (or plain path) as a path; None for anything that is not local."""
+    from urllib.parse import unquote, urlparse
+
+    if not uri:
+        return None
+    parsed = urlparse(str(uri))
+    if parsed.scheme not in ("", "file") or parsed.netloc not in ("", "localhost"):
+        return None
+    return Path(unquote(parsed.path))
+
+
+def _served_version(lab, report: Report):
+    """The registered version the endpoint's record serves, when it is READY and serves the
+    newest version; else None (the failures said in ``report``)."""
     from grader.lab import reference
     from grader.lab.records import RecordStore
 
-    report = Report("Step 06 · the endpoint (outside the kernel)")
     record = RecordStore(lab.backend.home.endpoints).get(reference.ENDPOINT_NAME) or {}
-    report.add("the endpoint's record says READY", record.get("state") == "READY",
-               expected="READY", found=str(record.get("state")))  # fmt: skip
+    ready = record.get("state") == "READY"
+    report.add("the endpoint's record says READY", ready, expected="READY",
+               found=str(record.get("state"))[:200])  # fmt: skip
     version = reference.latest_version(lab.model_name)
     served = (record.get("model_name"), str(record.get("model_version")))
     wanted = (lab.model_name, str(getattr(version, "version", None)))
-    report.add("it serves the registered version", version is not None and served == wanted,
-               expected=str(wanted), found=str(served))  # fmt: skip
+    serves = version is not None and served == wanted
+    report.add("it serves the registered version", serves, expected=str(wanted)[:200],
+               found=str(served)[:200])  # fmt: skip
+    return version if ready and serves else None
+
+
+def _answers(lab, report: Report, records: list[dict]) -> list[float] | None:
+    """What the served model answers for ``records``, computed here; None when it cannot be."""
+    version = _served_version(lab, report)
+    model = None if version is None else _served_model(lab, report, version)
+    return None if model is None else model(records)
+
+
+def _endpoint(lab) -> Report:
+    from grader.lab import reference
+
+    report = Report("Step 06 · the endpoint (outside the kernel)")
+    model_says = _answers(lab, report, reference.SAMPLE_REQUEST["dataframe_records"])
     found = _evidence(lab, "endpoint", report)
     if found is not None:
         predictions = found.get("predictions")
@@ -301,6 +371,9 @@ def _endpoint(lab) -> Report:
             and len(predictions) == 1 and predictions[0] in CLASSES,
             expected="[0.0], [1.0] or [2.0]", found=repr(predictions)[:200],
         )  # fmt: skip
+        if model_says is not None:
+            report.add("it is the served model's answer", predictions == model_says,
+                       expected=str(model_says), found=repr(predictions)[:200])  # fmt: skip
     return report
 
 
@@ -308,13 +381,17 @@ def _other_penguins(lab) -> Report:
     from grader.checks.register_deploy import OTHER_PENGUINS
 
     report = Report("Step 06 · the endpoint for other penguins (outside the kernel)")
+    model_says = _answers(lab, Report(""), OTHER_PENGUINS)  # its failures: in _endpoint's
+    if model_says is None:
+        report.add("the served model's answers", False, expected="computed from its files",
+                   found="no served model of yours (see the endpoint's checks)")  # fmt: skip
     found = _evidence(lab, "endpoint.others", report)
-    if found is not None:
-        answer, expected = found.get("answer"), found.get("expected")
-        valid = isinstance(expected, list) and len(expected) == len(OTHER_PENGUINS)
-        valid = valid and all(isinstance(p, float) and p in CLASSES for p in expected)
-        report.add("the endpoint gave the model's predictions", valid and answer == expected,
-                   expected=str(expected)[:200], found=str(answer)[:200])  # fmt: skip
+    if found is not None and model_says is not None:
+        # What the check computed in the kernel ("expected") is not believed: the served
+        # model's answers are computed here, from its files.
+        answer = found.get("answer")
+        report.add("the endpoint gave the model's predictions", answer == model_says,
+                   expected=str(model_says), found=str(answer)[:200])  # fmt: skip
     return report
 
 
@@ -411,7 +488,7 @@ def confirm(result: NotebookResult, found: dict[str, dict]) -> NotebookResult:
 
     (A test the audit refuted was already zeroed, with the audit's report, by collect.)
     """
-    from grader.grading.collect import first_failure
+    from grader.checks.report import first_failure
 
     for test in result.tests:
         entry = found.get(test.test_id)

@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from grader.grading import placement, sandbox, starting_states
-from grader.grading.config import ASSIGNMENT, SandboxLimits
+from grader.grading.config import ASSIGNMENT, SandboxLimits, StartingStates
 from grader.grading.unit import Unit, grade_unit
 
 #: How many times a unit may start on a worker: once, and once more elsewhere after its
@@ -109,7 +109,8 @@ def make_states(steps: list[str]) -> dict[str, bytes]:
     (:func:`~.starting_states.seed` rewrites that path to the unit's lab home)."""
     folder = _scratch() / f"states-{uuid.uuid4().hex}"
     try:
-        starting_states.build(folder, tuple(steps))
+        # this worker's own cache, for its next batches
+        starting_states.build(folder, tuple(steps), cache=StartingStates().folder())
         return {step: pack(folder, [starting_states._DONE, step]) for step in steps}
     finally:
         shutil.rmtree(folder, ignore_errors=True)

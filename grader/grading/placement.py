@@ -15,8 +15,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-#: The sandbox a unit's kernel ran in: this grader has one driver (bubblewrap namespaces,
-#: a dedicated uid, cgroups) and the unsandboxed mode of ``--unsafe``.
+#: The sandbox a unit's kernel ran in: a driver's label (:mod:`.sandbox`, e.g.
+#: "bwrap (root, cgroup v1)"), or the unsandboxed mode of ``--unsafe``.
 BWRAP = "bwrap"
 NO_SANDBOX = "none (--unsafe)"
 #: The worker name of units graded by this machine's own pool (``--workers``).
@@ -34,12 +34,21 @@ class Placement:
 
 
 def driver(unsafe: bool) -> str:
-    return NO_SANDBOX if unsafe else BWRAP
+    """The label of the driver this machine grades with (``--sandbox auto``'s choice)."""
+    from grader.exceptions import SandboxUnavailableError
+    from grader.grading import drivers
+
+    if unsafe:
+        return NO_SANDBOX
+    try:
+        return drivers.default_driver().label
+    except SandboxUnavailableError:
+        return BWRAP  # it cannot grade; it is listed, and not used, by the driver it lacks
 
 
-def local(unsafe: bool) -> Placement:
-    """A unit graded by this machine's pool."""
-    return Placement(worker=LOCAL_POOL, host=socket.gethostname(), driver=driver(unsafe))
+def local(label: str) -> Placement:
+    """A unit graded by this machine's pool, in the sandbox ``label`` names."""
+    return Placement(worker=LOCAL_POOL, host=socket.gethostname(), driver=label)
 
 
 def path_of(out: Path, student: str, notebook: str) -> Path:

@@ -24,7 +24,7 @@ def generate_assignment(solutions: Path, course_root: Path) -> Path:
     source = course_root / "source" / ASSIGNMENT
     if source.exists():
         shutil.rmtree(source)
-    # Translations (i18n/) are not part of the nbgrader assignment: see grader.editions.
+    # Translations (i18n/) are not part of the nbgrader assignment: see grader.grading.editions.
     shutil.copytree(solutions, source, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "i18n"))
     # nbgrader runs the `alembic` command for its gradebook: it must find ours on PATH even
     # when this Python's environment is not activated.
@@ -82,12 +82,12 @@ def release(
     *, solutions: Path | None = None, course: Path | None = None, check: bool = True
 ) -> list[Path]:
     """Regenerate the learner notebooks in ``course`` from ``solutions``, and each
-    translated edition beside it (:func:`grader.editions.edition_dir`).
+    translated edition beside it (:func:`grader.grading.editions.edition_dir`).
 
     With ``check`` (the default), first grade the solutions and refuse, changing nothing,
     when any of them loses a point.
     """
-    from grader.editions import translate_all, write_editions
+    from grader.grading.editions import translate_all, write_editions
     from grader.paths import course_dir, solutions_dir
 
     solutions = solutions or solutions_dir()

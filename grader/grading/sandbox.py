@@ -1,4 +1,15 @@
-"""The security boundary around a learner's kernel: bubblewrap, a dedicated uid, cgroups.
+"""The security boundary around a learner's kernel: its drivers, and the bubblewrap one.
+
+A *driver* makes one sandbox per unit (:class:`Driver`, :class:`UnitSandbox`); the grader
+picks one with ``--sandbox auto|bwrap|container|none``:
+
+- ``bwrap`` (this module's :class:`BwrapSandbox`), as root with cgroup v1 or v2 caps, or
+  without root in a user namespace with a delegated cgroup v2 subtree or, where there is
+  none, a watchdog (:mod:`.watchdog`) that enforces the same caps by sampling;
+- ``container`` (:mod:`.container`): a Docker or Podman container of the course's image;
+- ``none`` is ``--unsafe``: no sandbox, trusted work only.
+
+What follows describes ``bwrap`` as root, the strongest.
 
 A submission is untrusted code that runs as long as the grader lets it. Its kernel (and
 everything the kernel starts: Spark's JVM, ``mlflow models serve``, a fork bomb) runs:
@@ -14,14 +25,16 @@ everything the kernel starts: Spark's JVM, ``mlflow models serve``, a fork bomb)
 - with a session keyring of its own and, in its own user namespace, a user keyring of its
   own: a key one unit adds is gone when the unit ends, and no unit sees the grader's keys;
 - with an environment built from an allow-list (:func:`kernel_env_names`), never by prefix;
-- in a memory and a pids cgroup of its own, with an ``ulimit`` on file size: a memory or
-  fork bomb ends in that cgroup, never in another unit or in the grader.
+- in a memory, a pids and a cpu cgroup of its own (v1, or one v2 cgroup with the three
+  controllers), with an ``ulimit`` on file size: a memory or fork bomb ends in that cgroup,
+  never in another unit or in the grader, and no unit takes more than its share of CPU.
 
 The grader talks to the kernel over ZMQ ``ipc`` sockets in a short folder mounted into the
 sandbox (TCP would not cross the network namespace). When the unit ends, every process of
 its cgroup is killed: killing the pid namespace's init takes all the rest with it.
 
-Linux only, and root is needed to create cgroups and to switch to the sandbox uid.
+Linux only. As root it creates cgroups and switches to the sandbox uid; without root the
+sandbox uid is only mapped in the unit's user namespace (outside it is the grader's).
 :func:`problems` says what is missing on this machine and how to fix it.
 """
 
@@ -32,16 +45,18 @@ import dataclasses
 import functools
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from grader.exceptions import SandboxUnavailableError
+from grader.grading import cgroup_v2, watchdog
+from grader.grading.cgroup_v2 import CgroupV2
 from grader.grading.config import SandboxLimits
+from grader.lab.processes import kill_until_gone
 from grader.lab.quiet import OFFLINE_ENV, QUIET_ENV
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
@@ -142,20 +157,141 @@ def package_parent() -> str:
     return str(Path(grader.__file__).resolve().parent.parent)
 
 
+@dataclass(frozen=True)
+class Enforcement:
+    """What a driver enforces on this machine, in words, for ``grader doctor``'s table."""
+
+    files: str
+    network: str
+    memory: str
+    processes: str
+    cpu: str
+    uid: str
+
+
+class UnitSandbox(Protocol):
+    """One unit's sandbox, as :mod:`.unit` uses it, whatever the driver."""
+
+    ipc: Path  # the folder of the kernel's sockets and connection file
+    limits: SandboxLimits
+
+    @property
+    def owner(self) -> int: ...  # the uid that must read the connection file
+
+    def env(self, unit_env: dict[str, str]) -> dict[str, str]: ...
+
+    def command(
+        self, argv: list[str], *, env: dict[str, str], log: Path | None = None,
+        cwd: str | None = None, stderr: Path | None = None,
+    ) -> list[str]: ...  # fmt: skip
+
+    def kill(self) -> set[int]: ...
+
+    def usage(self) -> dict[str, int]: ...
+
+    def destroy(self) -> set[int]: ...
+
+
+class Driver(Protocol):
+    """A way to make units' sandboxes on this machine (``--sandbox NAME``)."""
+
+    name: str
+
+    @property
+    def label(self) -> str: ...  # the driver and its mode, as the class summary records it
+
+    def problems(self) -> tuple[str, ...]: ...  # why it cannot work here, each with its fix
+
+    def enforcement(self) -> Enforcement: ...
+
+    def create(
+        self, name: str, *, writable: list[Path], home: Path, tmp: Path, private: Path,
+        limits: SandboxLimits,
+    ) -> UnitSandbox: ...  # fmt: skip
+
+    def remove_stale(self) -> None: ...  # what a killed earlier grader left behind
+
+
+class BwrapDriver:
+    """bubblewrap namespaces; as root with cgroups, else rootless (cgroup v2 or watchdog)."""
+
+    name = "bwrap"
+
+    def __init__(self, *, root: bool | None = None) -> None:
+        self.root = os.geteuid() == 0 if root is None else root
+
+    @functools.cached_property
+    def caps(self) -> str:
+        """How units are capped here: 'cgroup v1', 'cgroup v2', 'watchdog' or 'none'."""
+        if self.root and not _v1_problems():
+            return "cgroup v1"
+        if _v2_parent(self.root) is not None:
+            return "cgroup v2"
+        return "none" if self.root else "watchdog"
+
+    @property
+    def label(self) -> str:
+        return f"bwrap ({'root' if self.root else 'rootless'}, {self.caps})"
+
+    def problems(self) -> tuple[str, ...]:
+        found = []
+        if not sys.platform.startswith("linux"):
+            return (f"the sandbox needs Linux (namespaces, cgroups); this is {sys.platform}.",)
+        tools = (("bwrap", "bubblewrap"), ("setpriv", "util-linux")) if self.root else (
+            ("bwrap", "bubblewrap"),)  # fmt: skip
+        for tool, package in tools:
+            if shutil.which(tool) is None:
+                found.append(f"`{tool}` is not installed: apt-get install {package}")
+        if self.caps == "none":
+            found += _v1_problems()
+            found.append(_v2_problem())
+        if not found:
+            found += _trial(self.root)
+        return tuple(found)
+
+    def enforcement(self) -> Enforcement:
+        uid = SandboxLimits().uid
+        if self.caps == "watchdog":
+            memory = processes = f"watchdog ({watchdog.INTERVAL:g} s)"
+            cpu = "no cap"
+        else:
+            memory = processes = cpu = self.caps
+        return Enforcement(
+            files="own folders only",
+            network="none",
+            memory=memory,
+            processes=processes,
+            cpu=cpu,
+            uid=f"{uid} (setpriv)" if self.root else f"{uid} (mapped)",
+        )
+
+    def create(
+        self, name: str, *, writable: list[Path], home: Path, tmp: Path, private: Path,
+        limits: SandboxLimits,
+    ) -> BwrapSandbox:  # fmt: skip
+        cgroup: Cgroup | CgroupV2 | None = None
+        if self.caps == "cgroup v2":
+            cgroup = CgroupV2(name, _v2_parent(self.root))
+        return BwrapSandbox.create(
+            name, writable=writable, home=home, tmp=tmp, private=private, limits=limits,
+            cgroup=cgroup, rootless=not self.root,
+        )  # fmt: skip
+
+    def remove_stale(self) -> None:
+        if self.root:
+            remove_stale_cgroups()
+        remove_stale_unit_folders()
+
+
 @functools.cache
 def problems() -> tuple[str, ...]:
-    """Why a sandbox cannot be made on this machine, each with its fix; empty when it can."""
+    """Why a bwrap sandbox cannot be made here, each with its fix; empty when it can."""
+    return BwrapDriver().problems()
+
+
+def _v1_problems() -> list[str]:
+    """Why the cgroup v1 controllers cannot be used here (empty: they can)."""
     found = []
-    if not sys.platform.startswith("linux"):
-        return (f"the sandbox needs Linux (namespaces, cgroups); this is {sys.platform}.",)
-    if os.geteuid() != 0:
-        found.append(
-            "the grader is not root: it needs root to create the units' cgroups and to run "
-            "kernels as the sandbox uid. Run it as root (e.g. with sudo)."
-        )
-    for tool, package in (("bwrap", "bubblewrap"), ("setpriv", "util-linux")):
-        if shutil.which(tool) is None:
-            found.append(f"`{tool}` is not installed: apt-get install {package}")
     for controller in CONTROLLERS:
         folder = CGROUP_ROOT / controller
         if not (folder / "cgroup.procs").exists():
@@ -166,26 +302,72 @@ def problems() -> tuple[str, ...]:
             )
         elif not os.access(folder, os.W_OK):
             found.append(f"{folder} is read-only here: the grader cannot create cgroups.")
-    if not found:
-        uid = str(SandboxLimits().uid)
+    return found
+
+
+def _v2_parent(root: bool) -> Path | None:
+    """The v2 folder units' cgroups go in, with the controllers enabled; None if none.
+
+    As root: ``<mount>/mlflow-lab-grading``. Without root: the subtree systemd delegated
+    to this process (``systemd-run --user -p Delegate=yes --scope grader ...``), which this
+    grader enters as a leaf of its own so that its units may be siblings."""
+    mount = cgroup_v2.mount_point()
+    if mount is None:
+        return None
+    top = mount if root else cgroup_v2.own_cgroup(mount)
+    if top is None or cgroup_v2.missing_controllers(top) or not os.access(top, os.W_OK):
+        return None
+    try:
+        if root:
+            cgroup_v2.enable_controllers(top)
+            parent = top / CGROUP_PARENT
+            parent.mkdir(exist_ok=True)
+        else:
+            parent = top
+            leaf = top / "grader"
+            leaf.mkdir(exist_ok=True)
+            (leaf / "cgroup.procs").write_text(str(os.getpid()))
+        cgroup_v2.enable_controllers(parent)
+    except OSError:
+        return None
+    return parent if not cgroup_v2.missing_controllers(parent) else None
+
+
+def _v2_problem() -> str:
+    """What the unified hierarchy lacks here, and how to get it."""
+    mount = cgroup_v2.mount_point()
+    if mount is None:
+        return "no cgroup2 file system is mounted: mount -t cgroup2 none /sys/fs/cgroup"
+    missing = cgroup_v2.missing_controllers(mount)
+    return (
+        f"the cgroup v2 hierarchy at {mount} offers no "
+        f"{', '.join(missing) or 'writable'} controller: on a host whose v1 hierarchies "
+        "hold them, boot with systemd.unified_cgroup_hierarchy=1 (cgroup v2 only)."
+    )
+
+
+def _trial(root: bool) -> list[str]:
+    """Start ``true`` in the sandbox's namespaces; the failure, with its fix, if any."""
+    uid = str(SandboxLimits().uid)
+    if root:
         bwrap = ["bwrap", *UNSHARE, "--die-with-parent", *_system_mounts()]
-        bwrap += ["--proc", "/proc", "--tmpfs", "/tmp", "--"]
-        trial = subprocess.run(
-            [*bwrap, *_drop_to(uid), *_own_user_namespace(uid, "/"), "true"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if trial.returncode != 0:
-            found.append(
-                "bwrap cannot create namespaces here "
-                f"({trial.stderr.strip() or trial.returncode}): on a container host allow "
-                "them (e.g. docker --privileged or --security-opt seccomp=unconfined); the "
-                "sandbox uid must be allowed a user namespace of its own (sysctl "
-                "user.max_user_namespaces > 0, and kernel.unprivileged_userns_clone=1 or "
-                "kernel.apparmor_restrict_unprivileged_userns=0 where those exist)."
-            )
-    return tuple(found)
+        inner = [*_drop_to(uid), *_own_user_namespace(uid, "/")]
+    else:
+        bwrap = ["bwrap", "--unshare-user", "--uid", uid, "--gid", uid, *UNSHARE]
+        bwrap += ["--die-with-parent", *_system_mounts()]
+        inner = []
+    bwrap += ["--proc", "/proc", "--tmpfs", "/tmp", "--"]
+    trial = subprocess.run([*bwrap, *inner, "true"], capture_output=True, text=True, check=False)
+    if trial.returncode == 0:
+        return []
+    return [
+        "bwrap cannot create namespaces here "
+        f"({trial.stderr.strip() or trial.returncode}): on a container host allow "
+        "them (e.g. docker --privileged or --security-opt seccomp=unconfined); the "
+        "sandbox uid must be allowed a user namespace of its own (sysctl "
+        "user.max_user_namespaces > 0, and kernel.unprivileged_userns_clone=1 or "
+        "kernel.apparmor_restrict_unprivileged_userns=0 where those exist)."
+    ]
 
 
 def require() -> None:
@@ -213,7 +395,7 @@ def _weigh_parent() -> None:
 
 @dataclass(frozen=True)
 class Cgroup:
-    """One unit's memory and pids cgroups (v1): caps, membership, and kill-all."""
+    """One unit's memory, pids and cpu cgroups (v1): caps, membership, and kill-all."""
 
     name: str
 
@@ -271,15 +453,7 @@ class Cgroup:
 
     def kill(self, timeout: float = 15.0) -> set[int]:
         """SIGKILL every process of the unit until none is left; return the pids killed."""
-        killed: set[int] = set()
-        deadline = time.monotonic() + timeout
-        while (pids := self.pids()) and time.monotonic() < deadline:
-            for pid in pids:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.kill(pid, signal.SIGKILL)
-            killed |= pids
-            time.sleep(0.05)
-        return killed
+        return kill_until_gone(self.pids, timeout=timeout)
 
     def remove(self) -> None:
         self.kill()
@@ -289,12 +463,14 @@ class Cgroup:
 
 
 @dataclass(frozen=True)
-class Jail:
-    """The sandbox of one unit: what its kernel sees, who it runs as, what caps it.
+class BwrapSandbox:
+    """The bubblewrap sandbox of one unit: what its kernel sees, who it runs as, what caps it.
 
     ``writable`` are the unit's own folders (mounted read-write at their own paths, so
     the records they hold name the same files inside and out); ``ipc`` is the short folder
-    of the kernel's sockets and connection file.
+    of the kernel's sockets and connection file. ``rootless``: made by a grader that is not
+    root (the sandbox uid exists only in the unit's user namespace); ``cgroup`` None: no
+    cgroup could be had, the :mod:`.watchdog` enforces the caps and writes ``report``.
     """
 
     writable: tuple[Path, ...]
@@ -302,21 +478,26 @@ class Jail:
     tmp: Path
     ipc: Path
     etc: Path  # the sandbox's passwd and group files (outside the writable folders)
-    cgroup: Cgroup
+    cgroup: Cgroup | CgroupV2 | None
     limits: SandboxLimits
+    rootless: bool = False
 
     @classmethod
     def create(
         cls, name: str, *, writable: list[Path], home: Path, tmp: Path, private: Path,
-        limits: SandboxLimits,
-    ) -> Jail:  # fmt: skip
-        """Make the unit's cgroups, hand its folders to the sandbox uid, write its users."""
+        limits: SandboxLimits, cgroup: Cgroup | CgroupV2 | None = None, rootless: bool = False,
+    ) -> BwrapSandbox:  # fmt: skip
+        """Make the unit's cgroups, hand its folders to the sandbox uid, write its users.
+
+        ``cgroup`` defaults to a v1 one named ``name`` (the root driver on cgroup v1)."""
         uid = limits.uid
         for folder in writable:
             folder.mkdir(parents=True, exist_ok=True)
-            _chown_tree(folder, uid)
+            if not rootless:
+                _chown_tree(folder, uid)
         ipc = Path(tempfile.mkdtemp(prefix="lab-ipc-", dir="/tmp"))  # socket paths are short
-        os.chown(ipc, uid, uid)
+        if not rootless:
+            os.chown(ipc, uid, uid)
         etc = private / "etc"
         etc.mkdir(parents=True, exist_ok=True)
         (etc / "passwd").write_text(
@@ -325,8 +506,21 @@ class Jail:
             "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
         )
         (etc / "group").write_text(f"root:x:0:\n{LEARNER}:x:{uid}:\nnogroup:x:65534:\n")
-        cgroup = Cgroup(name).create(limits)
-        return cls(tuple(writable), home, tmp, ipc, etc, cgroup, limits)
+        if cgroup is None and not rootless:
+            cgroup = Cgroup(name)
+        if cgroup is not None:
+            cgroup.create(limits)
+        return cls(tuple(writable), home, tmp, ipc, etc, cgroup, limits, rootless)
+
+    @property
+    def owner(self) -> int:
+        """The uid (outside) that must read the kernel's connection file."""
+        return os.getuid() if self.rootless else self.limits.uid
+
+    @property
+    def report(self) -> Path:
+        """The watchdog's counts (:mod:`.watchdog`), beside the sandbox's passwd file."""
+        return self.etc.parent / "watchdog.json"
 
     def env(self, unit_env: dict[str, str]) -> dict[str, str]:
         """The kernel's whole environment: the unit's settings, nothing of the grader's.
@@ -364,8 +558,10 @@ class Jail:
         ``cwd`` defaults to the unit's HOME; ``log`` takes stdout and stderr, ``stderr``
         stderr alone (both are opened outside the sandbox, by the grader)."""
         uid = str(self.limits.uid)
+        user = ["--unshare-user", "--disable-userns", "--uid", uid, "--gid", uid]
         bwrap = [
             "bwrap",
+            *(user if self.rootless else []),  # the sandbox uid, mapped from ours
             *UNSHARE,  # and mount; the new network has only its own loopback
             "--die-with-parent",
             "--new-session",
@@ -387,21 +583,54 @@ class Jail:
         bwrap += ["--chdir", cwd or str(self.home), "--clearenv"]
         for key, value in sorted(env.items()):
             bwrap += ["--setenv", key, value]
-        joins = " ".join(f'echo $$ > "{path}" &&' for path in self.cgroup.procs_files())
+        procs = self.cgroup.procs_files() if self.cgroup is not None else []
+        joins = " ".join(f'echo $$ > "{path}" &&' for path in procs)
         blocks = max(1, self.limits.file_size_limit // 512)  # ulimit -f counts 512-byte blocks
         redirect = f' >>"{log}" 2>&1' if log else (f' 2>>"{stderr}"' if stderr else "")
         script = f'{joins} ulimit -c 0 && ulimit -f {blocks} && exec "$@"{redirect}'
         keyring = [sys.executable, "-I", "-S", "-c", _NEW_KEYRING]
-        inner = _own_user_namespace(uid, cwd or str(self.home))
-        return [
-            "/bin/sh", "-c", script, "sandbox", *keyring, *bwrap, "--", *_drop_to(uid),
-            *inner, *argv,
-        ]  # fmt: skip
+        if self.rootless:  # bwrap's own user namespace maps the uid: no setpriv
+            command = ["/bin/sh", "-c", script, "sandbox", *keyring, *bwrap, "--", *argv]
+        else:
+            inner = _own_user_namespace(uid, cwd or str(self.home))
+            command = [
+                "/bin/sh", "-c", script, "sandbox", *keyring, *bwrap, "--", *_drop_to(uid),
+                *inner, *argv,
+            ]  # fmt: skip
+        if self.cgroup is None:
+            watchdog = [sys.executable, "-I", "-m", "grader.grading.watchdog"]
+            watchdog += ["--memory", str(self.limits.memory_limit)]
+            watchdog += ["--processes", str(self.limits.process_limit)]
+            command = [*watchdog, "--report", str(self.report), "--", *command]
+        return command
+
+    def pids(self) -> set[int]:
+        """The unit's processes now (its cgroup's, or the trees its watchdogs watch)."""
+        if self.cgroup is not None:
+            return self.cgroup.pids()
+        return {p.pid for p in watchdog.watched(self.report)}
+
+    def kill(self) -> set[int]:
+        """Kill every process of the unit; return their pids."""
+        if self.cgroup is not None:
+            return self.cgroup.kill()
+        return watchdog.kill_watched(self.report)
+
+    def usage(self) -> dict[str, int]:
+        """What the unit used and where its caps bit: peak memory, OOM kills, forks refused."""
+        if self.cgroup is None:
+            return watchdog.load(self.report)
+        return {
+            "peak_memory": self.cgroup.peak_memory(),
+            "oom_kills": self.cgroup.oom_kills(),
+            "forks_refused": self.cgroup.forks_refused(),
+        }
 
     def destroy(self) -> set[int]:
         """Kill all the unit's processes, remove its cgroups and socket folder."""
-        killed = self.cgroup.kill()
-        self.cgroup.remove()
+        killed = self.kill()
+        if self.cgroup is not None:
+            self.cgroup.remove()
         shutil.rmtree(self.ipc, ignore_errors=True)
         return killed
 
@@ -413,11 +642,19 @@ def unit_folder() -> Path:
     and not listable by others. :func:`remove_stale_unit_folders` removes those of graders
     that were killed.
     """
-    UNITS_ROOT.mkdir(parents=True, exist_ok=True)
-    os.chmod(UNITS_ROOT, 0o711)
-    folder = Path(tempfile.mkdtemp(prefix=f"unit-{os.getpid()}-", dir=UNITS_ROOT))
+    units = units_root()
+    units.mkdir(parents=True, exist_ok=True)
+    os.chmod(units, 0o711)
+    folder = Path(tempfile.mkdtemp(prefix=f"unit-{os.getpid()}-", dir=units))
     os.chmod(folder, 0o755)
     return folder
+
+
+def units_root() -> Path:
+    """:data:`UNITS_ROOT`, or for a grader that is not root a sibling of its own uid's."""
+    if os.geteuid() == 0:
+        return UNITS_ROOT
+    return UNITS_ROOT.with_name(f"{UNITS_ROOT.name}-{os.getuid()}")
 
 
 def _drop_to(uid: str) -> list[str]:
@@ -465,7 +702,8 @@ def remove_stale_cgroups() -> list[str]:
 def remove_stale_unit_folders() -> list[str]:
     """Remove the unit folders left by graders that were killed; return their names."""
     stale = []
-    for folder in UNITS_ROOT.glob("unit-*") if UNITS_ROOT.is_dir() else []:
+    units = units_root()
+    for folder in units.glob("unit-*") if units.is_dir() else []:
         owner = folder.name.split("-")[1]
         if owner.isdigit() and not _alive(int(owner)):
             shutil.rmtree(folder, ignore_errors=True)

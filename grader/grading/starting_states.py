@@ -16,19 +16,32 @@ in a lab home names either (the data and the model files do not).
 
 The endpoint that step 07's state includes is stopped once its record is kept: the record
 stays (the learner's cleanup deletes it, as before) but no process is left running.
+
+States made once are kept for later batches in the grader's cache folder
+(:class:`~grader.grading.config.StartingStates`), under a key naming everything that made
+them: the grader's own code, Python and the libraries that wrote the files. A second batch,
+a resumed one or the next day's, copies them instead of training again (1-2 minutes of
+Spark on 2 cores); a changed grader or library makes a new key, so a stale state is never
+used. Only the grader writes there: units never see that folder.
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
 import json
+import platform
 import shutil
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote
+
+from filelock import FileLock
 
 from grader.exceptions import GraderError
-from grader.grading.isolation import Sandbox, kill_processes_of
+from grader.grading.isolation import UnitFolders, kill_processes_of
 from grader.lab.home import LabHome
 from grader.lab.steps import NEEDS, STEPS
 
@@ -43,16 +56,69 @@ _SKIPPED = ("logs", "spark")
 _DONE = "complete"
 
 
-def build(folder: Path, steps: tuple[str, ...] = SEEDED) -> Path:
+#: The libraries whose versions shape a state's files (the store's schema, the model's format).
+_SHAPED_BY = ("mlflow", "pyspark", "palmerpenguins", "pandas")
+
+
+def build(folder: Path, steps: tuple[str, ...] = SEEDED, *, cache: Path | None = None) -> Path:
     """Make the starting state of each of ``steps`` under ``folder``; return ``folder``.
 
-    The work happens in a child process (``python -m grader.grading.starting_states``) with a
-    unit's environment, so Spark and the endpoint never start in the grader's own process;
-    whatever it started is stopped when it ends.
+    With ``cache``, states this grader made before (for these steps or more) are copied from
+    there instead, and states made now are kept there first; see :func:`cache_key`.
     """
+    if cache is None:
+        return _make(folder, steps)
+    shelf = cache / cache_key()
+    shelf.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(shelf) + ".lock"):  # two batches at once make the states once
+        kept = _kept(shelf, steps)
+        if kept is None:
+            kept = _make(shelf / "-".join(step[:2] for step in steps), steps)
+            shutil.rmtree(kept / "build", ignore_errors=True)  # the maker's own lab home
     if folder.exists():
         shutil.rmtree(folder)
-    maker = Sandbox(folder / "build", PLACEHOLDER_USER).create()
+    folder.mkdir(parents=True)
+    for name in (_DONE, "build.log", *steps):
+        if (kept / name).is_dir():
+            shutil.copytree(kept / name, folder / name)
+        elif (kept / name).exists():
+            shutil.copyfile(kept / name, folder / name)
+    return folder
+
+
+def cache_key() -> str:
+    """A name for states made by this grader's code with these libraries and this Python."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parents[1]
+    for source in sorted(package.rglob("*.py")):
+        digest.update(source.relative_to(package).as_posix().encode() + b"\0")
+        digest.update(source.read_bytes() + b"\0")
+    versions = [platform.python_version()]
+    for name in _SHAPED_BY:
+        try:
+            versions.append(f"{name}=={importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            versions.append(f"{name} absent")
+    digest.update("\n".join(versions).encode())
+    return digest.hexdigest()[:16]
+
+
+def _kept(shelf: Path, steps: tuple[str, ...]) -> Path | None:
+    """A complete set of kept states holding every one of ``steps`` (states build on each
+    other in course order, so a set made for more steps holds the same states)."""
+    for kept in sorted(shelf.iterdir()):
+        if (kept / _DONE).exists() and all((kept / step).is_dir() for step in steps):
+            return kept
+    return None
+
+
+def _make(folder: Path, steps: tuple[str, ...]) -> Path:
+    """Make the states in a child process (``python -m grader.grading.starting_states``) with
+    a unit's environment, so Spark and the endpoint never start in the grader's own process;
+    whatever it started is stopped when it ends."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    maker = UnitFolders(folder / "build", PLACEHOLDER_USER).create()
     command = [sys.executable, "-m", "grader.grading.starting_states", str(folder), *steps]
     log = folder / "build.log"
     try:
@@ -89,7 +155,7 @@ def seed(home: LabHome, folder: Path, step: str, student: str) -> bool:
         return False
     made_at = json.loads((folder / _DONE).read_text(encoding="utf-8"))["lab_home"]
     shutil.copytree(state, home.root, dirs_exist_ok=True)
-    renames = [(made_at, str(home.root)), (PLACEHOLDER_USER, student)]
+    renames = [*moved(made_at, str(home.root)), (PLACEHOLDER_USER, student)]
     _rewrite_store(home.mlflow_db, renames)
     for record in [*home.clusters.glob("*.json"), *home.endpoints.glob("*.json")]:
         text = record.read_text(encoding="utf-8")
@@ -97,6 +163,54 @@ def seed(home: LabHome, folder: Path, step: str, student: str) -> bool:
             text = text.replace(old, new)
         record.write_text(text, encoding="utf-8")
     return True
+
+
+def copy_home(source: LabHome, target: LabHome) -> LabHome:
+    """A throwaway copy of the lab home ``source`` at ``target``, as a unit's seeded home:
+    the store and records name ``target``, and no endpoint record names a live process.
+
+    nbgrader's Validate runs a learner's notebook in such a copy (grader/grading/validation.py), so
+    a mistaken cell deletes the copy's files and a deploy starts the copy's server, never
+    the learner's. The SQLite store is copied through SQLite's backup API: a kernel of the
+    learner's may be writing to it while the copy is made.
+    """
+    shutil.copytree(
+        source.root,
+        target.root,
+        ignore=shutil.ignore_patterns(*_SKIPPED, "mlflow.db*"),
+        dirs_exist_ok=True,
+    )
+    if source.mlflow_db.exists():
+        with sqlite3.connect(source.mlflow_db) as live, sqlite3.connect(target.mlflow_db) as copy:
+            live.backup(copy)
+        live.close()
+        copy.close()
+    renames = moved(str(source.root), str(target.root))
+    _rewrite_store(target.mlflow_db, renames)
+    for record in target.clusters.glob("*.json"):
+        _rewrite_record(record, renames)
+    for record in target.endpoints.glob("*.json"):
+        # A start time no process has: the copy's endpoint is stopped, the learner's runs on.
+        _rewrite_record(record, renames, started=0)
+    return target.ensure()
+
+
+def moved(old: str, new: str) -> list[tuple[str, str]]:
+    """The replacements that move a lab home from the path ``old`` to ``new``: the path as
+    written, and as MLflow writes it in a ``file://`` URI (an artifact location), where a
+    ``+`` or a space is %-escaped (``Path.as_uri``). Missing the escaped form left runs logging their models
+    into the folder the state was made in, and the audit found no model."""
+    return [("file://" + quote(old), "file://" + quote(new)), (old, new)]
+
+
+def _rewrite_record(path: Path, renames: list[tuple[str, str]], **fields) -> None:
+    """Replace strings in one JSON record and set ``fields`` in it."""
+    text = path.read_text(encoding="utf-8")
+    for old, new in renames:
+        text = text.replace(old, new)
+    if fields:
+        text = json.dumps({**json.loads(text), **fields}, indent=2, sort_keys=True)
+    path.write_text(text, encoding="utf-8")
 
 
 def _rewrite_store(db: Path, renames: list[tuple[str, str]]) -> None:
@@ -123,7 +237,7 @@ def _rewrite_store(db: Path, renames: list[tuple[str, str]]) -> None:
     conn.close()
 
 
-def _make(folder: Path, steps: list[str]) -> None:
+def _make_here(folder: Path, steps: list[str]) -> None:
     """In the child: restore each step as its setup cell would, keeping a copy after each."""
     from grader.config import Settings
     from grader.lab import Lab, serving
@@ -139,4 +253,4 @@ def _make(folder: Path, steps: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    _make(Path(sys.argv[1]), sys.argv[2:])
+    _make_here(Path(sys.argv[1]), sys.argv[2:])

@@ -22,7 +22,11 @@ from grader.grading.config import ASSIGNMENT
 from grader.grading.results import TOO_LARGE
 from grader.lab.steps import STEPS
 
-SAFE_STUDENT = re.compile(r"^[A-Za-z0-9@_][A-Za-z0-9@._-]{0,63}$")
+#: The one rule for a student's id (a hand-in's name, and every file named after it): ASCII
+#: letters, digits and ``._-@``, not starting with a dot or a dash (nothing that climbs out
+#: of a folder, hides, or means something to a shell or a URL), at most this long.
+MAX_STUDENT_ID = 64
+SAFE_STUDENT = re.compile(rf"^[A-Za-z0-9@_][A-Za-z0-9@._-]{{0,{MAX_STUDENT_ID - 1}}}$")
 MIB = 1024 * 1024
 #: An LMS export of seven notebooks is a few MB; anything far larger is not a submission.
 #: The cap holds for a folder as for an archive unpacked.
@@ -53,10 +57,11 @@ class Submission:
 
 
 def student_name(raw: str) -> str:
+    """``raw`` if it is a usable student id (:data:`SAFE_STUDENT`), else :class:`ValueError`."""
     if not SAFE_STUDENT.fullmatch(raw):
         raise ValueError(
             f"{raw!r} is not a usable student id: use letters, digits and ._-@ "
-            "(at most 64, not starting with a dot)."
+            f"(at most {MAX_STUDENT_ID}, not starting with a dot)."
         )
     return raw
 
@@ -191,11 +196,13 @@ def _slug(raw: str) -> str:
 
 def _unique(name: str, taken: set[str]) -> str:
     """``name``, or ``name-2``, ``name-3``, ...: the first no one has (ignoring case);
-    the name returned is then taken."""
+    the name returned is then taken. A long name is shortened to keep the suffix within
+    :data:`MAX_STUDENT_ID`."""
     candidate, n = name, 1
     while candidate.casefold() in taken:
         n += 1
-        candidate = f"{name}-{n}"
+        suffix = f"-{n}"
+        candidate = name[: MAX_STUDENT_ID - len(suffix)] + suffix
     taken.add(candidate.casefold())
     return candidate
 

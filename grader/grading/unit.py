@@ -6,7 +6,8 @@ nbgrader folder and gradebook (SQLite has no busy timeout: workers never share o
 own HOME and temp dirs. The child runs nbgrader; the parent enforces the notebook's time
 limit and reaps every process of the sandbox afterwards.
 
-With ``limits`` (untrusted work), the learner's kernel runs in a :class:`~.sandbox.Jail`:
+With ``limits`` (untrusted work), the learner's kernel runs in a sandbox of the chosen
+driver (:class:`~.sandbox.UnitSandbox`):
 nbgrader stays outside with the gradebook and the source notebooks, the kernel sees only
 the unit's own folders, which live in a neutral folder while it runs (moved back beside the
 unit's results when it ends). The outcome audit then runs, with nothing of the learner
@@ -32,15 +33,16 @@ from pathlib import Path
 
 import nbformat
 
-from grader.editions import notebook_language
+from grader.checks.i18n import notebook_language
 from grader.grading import hidden, outcomes, starting_states, tamper
 from grader.grading import results as r
 from grader.grading.collect import collect, unscored
 from grader.grading.config import ASSIGNMENT, SandboxLimits
-from grader.grading.isolation import Sandbox, reap
+from grader.grading.drivers import default_driver
+from grader.grading.isolation import UnitFolders, reap
 from grader.grading.outcomes import AUDIT_FILE, OUTCOMES
 from grader.grading.restore import write_restored
-from grader.grading.sandbox import Jail, package_parent, unit_folder
+from grader.grading.sandbox import Driver, UnitSandbox, package_parent, unit_folder
 
 #: Seconds the outcome audit may take (it reads records; it starts no Spark).
 AUDIT_TIMEOUT = 300
@@ -76,13 +78,15 @@ def grade_unit(
     notebook_timeout: int,
     limits: SandboxLimits | None = None,
     states: Path | None = None,
+    driver: Driver | None = None,
 ) -> r.NotebookResult:
     """Grade ``unit``; ``template`` is an nbgrader course folder with the assignment made.
 
     ``limits`` puts the kernel in a sandbox with those caps; ``None`` grades without one
     (trusted work only: the release's own solutions, or ``--unsafe``). ``states`` holds the
     steps' starting states (:mod:`.starting_states`); without it the notebook's setup cell
-    restores what it needs itself.
+    restores what it needs itself. ``driver`` makes the sandbox (default: the one
+    ``--sandbox auto`` picks on this machine).
     """
     source = template / "source" / ASSIGNMENT / f"{unit.notebook}.ipynb"
     if unit.submitted is None:
@@ -95,7 +99,7 @@ def grade_unit(
     if root_of_unit.exists():
         shutil.rmtree(root_of_unit)
     live = None if limits is None else unit_folder()
-    sandbox = Sandbox(root_of_unit, unit.student, live, language)
+    sandbox = UnitFolders(root_of_unit, unit.student, live, language)
     sandbox.create()
     if states is not None:
         starting_states.seed(sandbox.lab_home, states, unit.notebook, unit.student)
@@ -106,13 +110,13 @@ def grade_unit(
     target.parent.mkdir(parents=True)
     write_restored(unit.submitted, source, target)  # tests and locked cells as released
 
-    jail = None if limits is None else _jail(sandbox, limits)
+    jail = None if limits is None else _jail(sandbox, limits, driver or default_driver())
     try:
         timed_out = _run_child(sandbox, root, unit, cell_timeout, notebook_timeout, jail)
         if jail is None:
             reap(sandbox)
         else:
-            jail.cgroup.kill()  # nothing of the learner may run while its records are read
+            jail.kill()  # nothing of the learner may run while its records are read
             _log_usage(sandbox, jail)
             if not timed_out and unit.notebook in OUTCOMES:
                 _audit_in(jail, sandbox, root, unit.notebook)
@@ -132,7 +136,7 @@ def grade_unit(
     return result
 
 
-def _keep_lab_home(sandbox: Sandbox) -> None:
+def _keep_lab_home(sandbox: UnitFolders) -> None:
     """Move the unit's lab home from its neutral folder beside its results; drop the rest."""
     if sandbox.live is None:
         return
@@ -141,10 +145,10 @@ def _keep_lab_home(sandbox: Sandbox) -> None:
     shutil.rmtree(sandbox.live, ignore_errors=True)
 
 
-def _jail(sandbox: Sandbox, limits: SandboxLimits) -> Jail:
+def _jail(sandbox: UnitFolders, limits: SandboxLimits, driver: Driver) -> UnitSandbox:
     """The unit's sandbox: its lab home, HOME and TMPDIR are all the kernel may write."""
     name = f"{os.getpid()}.{sandbox.student}.{sandbox.root.name}"
-    return Jail.create(
+    return driver.create(
         name,
         writable=[sandbox.lab_home.root, sandbox.home, sandbox.tmp],
         home=sandbox.home,
@@ -155,7 +159,12 @@ def _jail(sandbox: Sandbox, limits: SandboxLimits) -> Jail:
 
 
 def _run_child(
-    sandbox: Sandbox, root: Path, unit: Unit, cell_timeout: int, limit: int, jail: Jail | None
+    sandbox: UnitFolders,
+    root: Path,
+    unit: Unit,
+    cell_timeout: int,
+    limit: int,
+    jail: UnitSandbox | None,
 ) -> bool:
     """Run nbgrader in a child process group; True when it ran out of time."""
     (sandbox.root / "private").mkdir(parents=True, exist_ok=True)
@@ -170,7 +179,7 @@ def _run_child(
             [], env=jail.env(sandbox.env()), log=sandbox.root / "private" / "kernel.log"
         )
         spec.write_text(
-            json.dumps({"prefix": kernel, "ipc_dir": str(jail.ipc), "owner": jail.limits.uid})
+            json.dumps({"prefix": kernel, "ipc_dir": str(jail.ipc), "owner": jail.owner})
         )
         command += ["--sandbox", str(spec)]
     with open(sandbox.root / "autograde.log", "wb") as log:
@@ -192,7 +201,7 @@ def _run_child(
     return False
 
 
-def _audit_in(jail: Jail, sandbox: Sandbox, root: Path, notebook: str) -> None:
+def _audit_in(jail: UnitSandbox, sandbox: UnitFolders, root: Path, notebook: str) -> None:
     """Check the unit's records in a fresh sandboxed process; write what it confirmed.
 
     ``python -I`` from the read-only package, in ``/tmp`` (a tmpfs new to this process) as
@@ -252,12 +261,6 @@ def _run_capped(command: list[str], cap: int, timeout: float) -> bytes:
     return b"".join(chunks)
 
 
-def _log_usage(sandbox: Sandbox, jail: Jail) -> None:
+def _log_usage(sandbox: UnitFolders, jail: UnitSandbox) -> None:
     """What the unit used and where its caps bit, for the instructor."""
-    cgroup = jail.cgroup
-    usage = {
-        "peak_memory": cgroup.peak_memory(),
-        "oom_kills": cgroup.oom_kills(),
-        "forks_refused": cgroup.forks_refused(),
-    }
-    (sandbox.root / "usage.json").write_text(json.dumps(usage), encoding="utf-8")
+    (sandbox.root / "usage.json").write_text(json.dumps(jail.usage()), encoding="utf-8")

@@ -154,10 +154,8 @@ class Lab:
 
     def see_run(self, test) -> None:
         """Show your latest run of this step: its confusion matrix on ``test`` and its page
-        in the MLflow UI (see :func:`grader.lab.display.see_run`)."""
-        from grader.lab.display import see_run
-
-        see_run(self, test)
+        in the MLflow UI (see :func:`grader.checks.show.see_run`)."""
+        _checks().see_run(self, test)
 
     def ui_url(self, run=None) -> str:
         """Where the MLflow UI (``MLFLOW_LAB_UI_URL``, started by :attr:`ui_command`) shows
@@ -169,22 +167,9 @@ class Lab:
 
     @staticmethod
     def say_latest_version(model_version) -> None:
-        """Step 06, after registering: which version is now the latest and, when the register
-        cell ran before, that the deploy cell moves the endpoint to it (a re-run registers
-        a new version; the endpoint keeps the old one until then)."""
-        from grader.checks.i18n import t
-
-        version = int(model_version.version)
-        print(t("Version {version} is now the latest of {name}.", version=version,
-                name=model_version.name))  # fmt: skip
-        if version > 1:
-            print(
-                t(
-                    "Earlier versions stay registered; the endpoint predict-penguin keeps "
-                    "the version it serves until the next cell moves it to version {version}.",
-                    version=version,
-                )
-            )
+        """Step 06, after registering: which version is now the latest, and what the deploy
+        cell does with it (see :func:`grader.checks.show.say_latest_version`)."""
+        _checks().say_latest_version(model_version)
 
     @property
     def ui_command(self) -> str:
@@ -195,9 +180,19 @@ class Lab:
     def check(self, name: str) -> None:
         """Run the named self-check on this notebook's variables, show its table, and
         raise :class:`~grader.exceptions.CheckFailed` if anything failed."""
-        from grader.checks import run_check
-
-        run_check(self, name)
+        _checks().run_check(self, name)
 
     def __repr__(self) -> str:
         return f"Lab(step={self.step!r}, backend={self.backend.name!r})"
+
+
+def _checks():
+    """The checks (:mod:`grader.checks`), the one door from the lab up to them.
+
+    The checks import the lab, never the reverse, except here: a notebook's ``lab.check``
+    runs a check, and what the lab says about the learner's run (:mod:`grader.checks.show`)
+    speaks the checks' language. Imported on first use, so importing the lab loads none of
+    the checks (tests/test_imports.py holds this the only such import)."""
+    import grader.checks
+
+    return grader.checks

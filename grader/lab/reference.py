@@ -14,9 +14,9 @@ from typing import Any
 
 from grader.lab import cluster_rules
 from grader.lab.dataset import LAB_PATH, PENGUINS_SHA256, penguins_csv, sha256
+from grader.lab.steps import ENDPOINT_NAME as ENDPOINT_NAME
+from grader.lab.steps import MODEL_NAME as MODEL_NAME
 
-MODEL_NAME = "Penguin Predictor"
-ENDPOINT_NAME = "predict-penguin"
 CAT_FEATURE = "Island"
 NUM_FEATURES = ["CulmenLength", "CulmenDepth", "FlipperLength", "BodyMass"]
 LABEL = "Species"

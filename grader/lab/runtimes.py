@@ -2,7 +2,7 @@
 
 On Databricks, steps 03-06 run on the cluster, with the runtime's own Python, pyspark,
 mlflow, databricks-sdk, pandas and numpy; the ``grader`` wheel adds only what the runtime
-lacks (:mod:`grader.lab.databricks.package`). This is the one place that says which
+lacks (:mod:`grader.run.databricks.package`). This is the one place that says which
 runtimes those are and which library versions they carry, each with its source:
 
 - the workspace's runtime list (``spark_versions``) of the local backend and the fake
@@ -78,7 +78,11 @@ def _release_notes(version: str) -> str:
 
 #: Oldest first. pyspark is the Apache Spark release the runtime is built on (Databricks'
 #: own build of it is not on PyPI). Python is the runtime's; environments here use the
-#: interpreter nox runs on (see the noxfile's ``dbr`` session).
+#: interpreter nox runs on (see the noxfile's ``dbr`` session). Checked against
+#: :data:`RELEASE_NOTES` (its LTS table and MLflow compatibility matrix): every runtime's
+#: Spark and MLflow version. 18.0's databricks-sdk, numpy and pandas come from
+#: :data:`DCS_18_REQUIREMENTS`; those of 16.4 and 17.3 are from each runtime's own release
+#: notes page, which could not be re-read when this was last checked: re-check them there.
 ML_LTS: tuple[MLRuntime, ...] = (
     MLRuntime(
         version="16.4",

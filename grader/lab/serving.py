@@ -40,6 +40,7 @@ from grader.exceptions import (
 from grader.lab import jvm_archive
 from grader.lab.home import LabHome
 from grader.lab.java import require_java
+from grader.lab.processes import stop_processes, tree
 from grader.lab.records import RecordStore
 from grader.lab.spark import ENDPOINT_JVM_FLAGS, ENDPOINT_SPARK_CONF
 
@@ -134,8 +135,7 @@ def _processes(record: dict[str, Any]) -> list[psutil.Process]:
         with suppress(psutil.Error, OSError):
             ours = proc.create_time() >= record["started"] - 1
             if ours and os.getpgid(proc.pid) == record["pgid"]:
-                found[proc.pid] = proc
-                found.update((child.pid, child) for child in proc.children(recursive=True))
+                found.update((member.pid, member) for member in tree(proc))
     return list(found.values())
 
 
@@ -145,14 +145,8 @@ def _stop(record: dict[str, Any], grace: float = _STOP_GRACE) -> None:
     if procs:
         with suppress(OSError):
             os.killpg(record["pgid"], signal.SIGTERM)  # also hits a child born after the scan
-    for proc in procs:
-        with suppress(psutil.Error):
-            proc.terminate()
-    _, alive = psutil.wait_procs(procs, timeout=grace)
-    for proc in alive + [p for p in _processes(record) if p not in procs]:
-        with suppress(psutil.Error):
-            proc.kill()
-    psutil.wait_procs(alive, timeout=5)
+    stop_processes(procs, grace=grace, wait=5)
+    stop_processes([p for p in _processes(record) if p not in procs], wait=5)  # born since
     popen = _children.pop(record["pid"], None)
     if popen is not None:
         popen.poll()

@@ -1,9 +1,23 @@
-"""The seven steps of the course, in order, and what each leaves behind for the next."""
+"""The course and its seven steps, in order, and what each leaves behind for the next.
+
+The course's names live here, with its steps, because the runtime needs them (a notebook's
+edition is found from its ``mlflow_lab`` folder); the instructor's side imports them from
+here, never the other way round.
+"""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+
+#: The assignment's name: nbgrader's assignment id and the notebooks' folder name.
+ASSIGNMENT = "mlflow_lab"
+#: nbgrader's course id.
+COURSE_ID = "mlflow-on-databricks"
+#: The names step 06 gives the model and its endpoint, as the lab writes them; on
+#: Databricks they are scoped to the learner (:mod:`grader.lab.databricks.naming`).
+MODEL_NAME = "Penguin Predictor"
+ENDPOINT_NAME = "predict-penguin"
 
 STEPS = (
     "01_provision",

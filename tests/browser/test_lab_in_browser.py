@@ -23,8 +23,8 @@ import nbformat
 import pytest
 import requests
 
-from grader.editions import read_translation, translate, translation_file
 from grader.grading.config import ASSIGNMENT, COURSE_ID
+from grader.grading.editions import read_translation, translate, translation_file
 from grader.grading.isolation import kill_processes_of, processes_of
 from grader.jupyter import lab_command, mlflow_ui_command
 from grader.lab import serving
@@ -99,6 +99,38 @@ def stop(process: subprocess.Popen) -> None:
         os.killpg(process.pid, signal.SIGKILL)  # children that outlived their parent
 
 
+def lab_settings(folder: Path) -> Path:
+    """JupyterLab's user settings for a test: every cell in the DOM (no virtual scrolling,
+    so a locator finds each prompt) and no news pop-up over the page."""
+    tracker = folder / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
+    tracker.parent.mkdir(parents=True)
+    tracker.write_text('{"windowingMode": "none"}')
+    news = folder / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    news.parent.mkdir(parents=True)
+    news.write_text('{"fetchNews": "false", "checkForUpdates": false}')
+    return folder
+
+
+@contextlib.contextmanager
+def jupyter_lab(root: Path, logs: Path, **options) -> Iterator[tuple[str, subprocess.Popen]]:
+    """JupyterLab as ``grader lab`` starts it (``options`` go to ``lab_command``), serving
+    ``root``: its URL and process while the block runs; shut down, kernels too, after."""
+    port = free_port()
+    launch = lab_command(REPO, port=port, open_browser=False, root=root, token=TOKEN, **options)
+    settings = lab_settings(logs / "lab-settings")
+    jupyter = start(launch.argv, {**launch.env, "JUPYTERLAB_SETTINGS_DIR": str(settings)},
+                    logs / "jupyter.log")  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{url}/api/status?token={TOKEN}", 90, jupyter, logs / "jupyter.log")
+        yield url, jupyter
+    finally:
+        with contextlib.suppress(requests.RequestException):  # shuts the kernels down too
+            requests.post(f"{url}/api/shutdown", headers={"Authorization": f"token {TOKEN}"},
+                          timeout=10)  # fmt: skip
+        stop(jupyter)
+
+
 @pytest.fixture
 def browser_env(tmp_path, lab_home, monkeypatch) -> Iterator[dict]:
     """A course folder holding the Korean solution notebook, JupyterLab and the MLflow UI
@@ -115,31 +147,16 @@ def browser_env(tmp_path, lab_home, monkeypatch) -> Iterator[dict]:
     source = nbformat.read(SOLUTIONS / f"{NOTEBOOK}.ipynb", as_version=4)
     korean = translate(source, read_translation(translation_file(SOLUTIONS, "ko", NOTEBOOK)), "ko")
     nbformat.write(korean, folder / f"{NOTEBOOK}.ipynb")
-    settings = tmp_path / "lab-settings"  # every cell in the DOM: no virtual scrolling
-    tracker = settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
-    tracker.parent.mkdir(parents=True)
-    tracker.write_text('{"windowingMode": "none"}')
-    news = settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
-    news.parent.mkdir(parents=True)
-    news.write_text('{"fetchNews": "false", "checkForUpdates": false}')  # no pop-up
-
-    lab_port, ui_port = free_port(), free_port()
-    monkeypatch.setenv("MLFLOW_LAB_UI_URL", f"http://127.0.0.1:{ui_port}")
-    lab = lab_command(REPO, lang="ko", port=lab_port, open_browser=False, root=root, token=TOKEN)
+    ui_port = free_port()
+    monkeypatch.setenv("MLFLOW_LAB_UI_URL", f"http://127.0.0.1:{ui_port}")  # before the lab
     ui = mlflow_ui_command(port=ui_port)
-    jupyter = start(lab.argv, {**lab.env, "JUPYTERLAB_SETTINGS_DIR": str(settings)},
-                    tmp_path / "jupyter.log")  # fmt: skip
     mlflow_ui = start(ui.argv, ui.env, tmp_path / "mlflow-ui.log")
+    ui_url = f"http://127.0.0.1:{ui_port}"
     try:
-        lab_url, ui_url = f"http://127.0.0.1:{lab_port}", f"http://127.0.0.1:{ui_port}"
-        wait_for(f"{lab_url}/api/status?token={TOKEN}", 90, jupyter, tmp_path / "jupyter.log")
-        wait_for(f"{ui_url}/health", 120, mlflow_ui, tmp_path / "mlflow-ui.log")
-        yield {"chromium": executable, "lab": lab_url, "ui": ui_url, "home": lab_home}
+        with jupyter_lab(root, tmp_path, lang="ko") as (lab_url, _):
+            wait_for(f"{ui_url}/health", 120, mlflow_ui, tmp_path / "mlflow-ui.log")
+            yield {"chromium": executable, "lab": lab_url, "ui": ui_url, "home": lab_home}
     finally:
-        with contextlib.suppress(requests.RequestException):  # shuts the kernels down too
-            requests.post(f"{lab_url}/api/shutdown", headers={"Authorization": f"token {TOKEN}"},
-                          timeout=10)  # fmt: skip
-        stop(jupyter)
         stop(mlflow_ui)
         serving.stop_all(LabHome(lab_home))
         deadline = time.monotonic() + 20
@@ -149,15 +166,17 @@ def browser_env(tmp_path, lab_home, monkeypatch) -> Iterator[dict]:
         assert not left, f"processes of the lab home outlived the test: {left}"
 
 
-def run_all(page) -> None:
-    """Run → Run All Cells, then wait until every code cell has run (or one failed)."""
+def run_all(page, *, after: int = 0) -> None:
+    """Run → Run All Cells, then wait until every code cell has run (or one failed): its
+    prompt shows an execution count above ``after`` (the last count of an earlier Run All)."""
     page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
     page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
     prompts = page.locator(".jp-CodeCell .jp-InputPrompt")
     deadline, quiet = time.monotonic() + RUN_ALL_TIMEOUT, 0
     while time.monotonic() < deadline:
         texts = prompts.all_inner_texts()
-        if texts and all(re.search(r"\[\d+\]", t) for t in texts):
+        counts = [re.search(r"\[(\d+)\]", t) for t in texts]
+        if texts and all(c and int(c.group(1)) > after for c in counts):
             return
         # Nothing running or queued, yet not all run: Run All stopped at an error.
         quiet = quiet + 1 if texts and not any("*" in t for t in texts) else 0

@@ -57,3 +57,15 @@ def test_unreachable_workspace_names_the_host(monkeypatch, fake_databricks) -> N
     fake_databricks.stop()
     with pytest.raises(WorkspaceAuthError, match="Cannot reach the workspace"):
         connect(host=url, token=fake_databricks.token, retry_timeout_seconds=1)
+
+
+def test_mlflow_dfs_temp_folder_is_the_learners_volume(fake_databricks, lab_home) -> None:
+    """mlflow.spark writes a model to MLFLOW_DFS_TMP first (default /tmp/mlflow, in the DBFS
+    root a workspace may have switched off): with Unity Catalog, the learner's volume."""
+    from grader.lab.databricks.backend import DatabricksBackend
+
+    backend = DatabricksBackend(Settings(home=str(lab_home), backend="databricks"))
+    assert backend.dfs_tmpdir() == f"/Volumes/main/{backend.names.schema}/data/mlflow_lab/tmp"
+    fake_databricks.catalog.enabled = False  # no metastore: DBFS is all there is
+    bare = DatabricksBackend(Settings(home=str(lab_home), backend="databricks"))
+    assert bare.dfs_tmpdir() is None

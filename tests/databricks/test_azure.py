@@ -16,7 +16,7 @@ import urllib3
 from azure.core.credentials import AccessToken
 from azure.core.pipeline.transport import RequestsTransport
 
-from grader.lab.databricks.azure import AzureProvisioner, ProvisionError, provision_azure
+from grader.admin.azure import AzureProvisioner, ProvisionError, provision_azure
 
 SUB = "00000000-0000-0000-0000-000000000001"
 

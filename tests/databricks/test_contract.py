@@ -220,10 +220,21 @@ def test_j1_a_workspace_notebook_path_must_be_absolute(w, fake_databricks) -> No
             InvalidParameterValue, "INVALID_PARAMETER_VALUE", r"absolute path")  # fmt: skip
 
 
-def test_j2_a_notebook_that_does_not_exist(w) -> None:
-    cluster_id = w.clusters.create(**spec()).cluster_id
-    refused(lambda: w.jobs.submit(tasks=[_task(f"/Users/{USER}/nothing", cluster_id)]),
-            NotFound, "RESOURCE_DOES_NOT_EXIST", r"does not exist")  # fmt: skip
+def test_j2_a_notebook_that_does_not_exist(w, fake_databricks) -> None:
+    """Submit takes it; the run ends INTERNAL_ERROR with the workspace's words."""
+    cluster_id = running_cluster(w, fake_databricks)
+    path = f"/Users/{USER}/nothing"
+    run_id = w.jobs.submit(tasks=[_task(path, cluster_id)]).run_id
+    deadline = time.monotonic() + 30
+    while (run := w.jobs.get_run(run_id)).state.life_cycle_state == jobs.RunLifeCycleState.PENDING:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert run.state.life_cycle_state == jobs.RunLifeCycleState.INTERNAL_ERROR
+    assert run.state.state_message == (
+        f"Task {run.tasks[0].task_key} failed with message: Notebook not found: {path}. "
+        "This caused all downstream tasks to get skipped."
+    )
+    assert run.tasks[0].state.state_message == f"Notebook not found: {path}"
 
 
 def test_j3_an_unknown_existing_cluster(w) -> None:
@@ -295,7 +306,8 @@ def test_w4_source_without_a_language(w) -> None:
 def test_w5_a_missing_parent_folder(w) -> None:
     refused(lambda: w.workspace.import_(f"/Users/{USER}/no/such/x", content=_b64(b"x"),
                                         format=ImportFormat.AUTO),
-            NotFound, "RESOURCE_DOES_NOT_EXIST", r"parent folder")  # fmt: skip
+            NotFound, "RESOURCE_DOES_NOT_EXIST",
+            rf"The parent folder \(/Users/{USER}/no/such\) does not exist\.")  # fmt: skip
 
 
 # -- F, D: Files API and DBFS ------------------------------------------------------------------
@@ -438,7 +450,7 @@ def test_s6_update_config_while_an_update_is_in_progress(w, fake_databricks) -> 
 def test_s7_an_unknown_endpoint(w) -> None:
     for call in (lambda: w.serving_endpoints.get("nothing"),
                  lambda: w.serving_endpoints.delete("nothing")):  # fmt: skip
-        refused(call, NotFound, "RESOURCE_DOES_NOT_EXIST", r"'nothing' does not exist")
+        refused(call, NotFound, "RESOURCE_DOES_NOT_EXIST", r"with name nothing not found")
 
 
 # -- X: command execution 1.2 ------------------------------------------------------------------

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 import yaml
 
+from grader.admin.cleanup import remove_everything, stop_running
 from grader.config import Settings
 from grader.exceptions import CourseRunError
 from grader.lab import reference
 from grader.lab.databricks.backend import DatabricksBackend
-from grader.lab.databricks.cleanup import remove_everything, stop_running
-from grader.lab.databricks.course import run_course
 from grader.lab.databricks.naming import LearnerNames
 from grader.lab.dataset import penguins_csv
+from grader.run.course import run_course
 
 pytestmark = pytest.mark.slow
 JANE = LearnerNames("jane.doe@example.com", "Jane Doe")
@@ -25,8 +25,8 @@ UC_MODEL = JANE.uc_model("main")  # main.mlflow_lab_jane_doe_<hash>.penguin_pred
 
 
 def test_the_course_runs_on_the_workspace(fake_databricks, tmp_path: Path) -> None:
-    runs = run_course(out=tmp_path / "course", cell_timeout=600)
-    assert [n.name for n in runs] == [
+    run = run_course(backend="databricks", out=tmp_path / "course", cell_timeout=600)
+    assert [n.name for n in run.notebooks] == [
         "01_provision", "02_cluster", "03_data_prep", "04_mlflow_run", "05_function",
         "06_register_deploy", "07_cleanup",
     ]  # fmt: skip
@@ -86,6 +86,8 @@ def test_the_course_runs_on_the_workspace(fake_databricks, tmp_path: Path) -> No
     # one endpoint created for that version, queried with the lab's request, deleted
     [endpoint] = fake.calls_to("POST", "/api/2.0/serving-endpoints")
     assert endpoint.body["name"] == JANE.endpoint
+    # still from the cluster job of 06 (the SDK says runtime/<v> there): see README
+    assert "runtime/18.0" in endpoint.user_agent
     [entity] = endpoint.body["config"]["served_entities"]
     assert entity == {"name": "penguin_predictor-1", "entity_name": UC_MODEL,
                       "entity_version": "1", "workload_size": "Small",
@@ -122,7 +124,7 @@ def test_the_course_runs_on_the_workspace(fake_databricks, tmp_path: Path) -> No
 def test_expired_credentials_stop_step_01_with_what_to_do(fake_databricks, tmp_path) -> None:
     fake_databricks.token_expired = True
     with pytest.raises(CourseRunError) as info:
-        run_course(out=tmp_path / "course", only=["01_provision"])
+        run_course(backend="databricks", out=tmp_path / "course", only=["01_provision"])
     message = str(info.value)
     assert "01_provision.ipynb" in message and "cell 'setup'" in message
     assert (

@@ -11,7 +11,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 from papermill.exceptions import PapermillExecutionError
 
 from grader.exceptions import WorkspaceStateError
-from grader.lab.databricks.engine import CATALOG_ENV, _for_cluster
+from grader.run.databricks.notebook_runner import CATALOG_ENV, _for_cluster
 
 
 def _notebook(path, *sources: str) -> None:

@@ -10,7 +10,7 @@ from papermill.exceptions import PapermillExecutionError
 from papermill.execute import raise_for_execution_errors
 
 from grader.exceptions import WorkspaceStateError
-from grader.lab.databricks.export import apply_model, notebook_model
+from grader.run.databricks.export import apply_model, notebook_model
 from tests.databricks.fake.jobs import notebook_model_html
 
 
@@ -58,3 +58,35 @@ def test_a_notebook_changed_while_it_ran_is_refused() -> None:
     executed.cells.append(new_code_cell("extra"))
     with pytest.raises(WorkspaceStateError, match="5 cells, the notebook 6"):
         apply_model(executed, model)
+
+
+def test_rich_outputs_stay_rich() -> None:
+    """HTML, images and tables come back as mime bundles, not flattened to text."""
+    png = "iVBORw0KGgo="
+    executed = new_notebook(cells=[
+        new_code_cell("plots.show(fig)", execution_count=1, outputs=[new_output(
+            "display_data", data={"image/png": png, "text/plain": "<Figure>"})]),
+        new_code_cell("df", execution_count=2, outputs=[new_output(
+            "execute_result", execution_count=2,
+            data={"text/html": "<table><tr><td>Adelie</td></tr></table>",
+                  "text/plain": "  Species\n0  Adelie"})]),
+    ])  # fmt: skip
+    model = notebook_model(notebook_model_html("04_mlflow_run", executed))
+    fresh = copy.deepcopy(executed)
+    apply_model(fresh, model)
+    assert fresh.cells[0].outputs[0].data == {"image/png": png, "text/plain": "<Figure>"}
+    assert fresh.cells[1].outputs[0].data["text/html"].startswith("<table>")
+    assert fresh.cells[1].outputs[0].data["text/plain"] == "  Species\n0  Adelie"
+
+
+def test_a_display_table_becomes_an_html_table() -> None:
+    nb = new_notebook(cells=[new_code_cell("display(df)")])
+    table = {"type": "table", "schema": [{"name": "Island", "type": "\"string\""},
+                                         {"name": "BodyMass", "type": "\"long\""}],
+             "data": [["Biscoe", 4450], ["Dream<", 3500]]}  # fmt: skip
+    command = {"position": 0, "state": "finished", "results": table}
+    apply_model(nb, {"commands": [command]})
+    data = nb.cells[0].outputs[0].data
+    assert "<th>Island</th><th>BodyMass</th>" in data["text/html"]
+    assert "<td>Dream&lt;</td><td>3500</td>" in data["text/html"]
+    assert data["text/plain"].splitlines() == ["Island\tBodyMass", "Biscoe\t4450", "Dream<\t3500"]

@@ -6,7 +6,7 @@ import io
 import zipfile
 from pathlib import Path
 
-from grader.lab.databricks.package import build_wheel
+from grader.run.databricks.package import build_wheel
 
 
 def test_wheel_holds_the_package_and_valid_metadata() -> None:
@@ -17,7 +17,7 @@ def test_wheel_holds_the_package_and_valid_metadata() -> None:
         info = next(n.split("/")[0] for n in names if n.endswith(".dist-info/RECORD"))
         record = whl.read(f"{info}/RECORD").decode().splitlines()
         metadata = whl.read(f"{info}/METADATA").decode()
-    assert "grader/lab/databricks/engine.py" in names and "grader/lab/log4j2.properties" in names
+    assert "grader/run/databricks/engine.py" in names and "grader/lab/log4j2.properties" in names
     assert not any("__pycache__" in n for n in names)
     assert len(record) == len(names)  # every file listed, RECORD itself last
     assert "Requires-Dist: palmerpenguins" in metadata
@@ -57,7 +57,7 @@ def test_installing_the_wheel_over_the_libraries_it_needs_changes_nothing_else(
     import subprocess
     import sys
 
-    from grader.lab.databricks.package import write_wheel
+    from grader.run.databricks.package import write_wheel
 
     wheel = write_wheel(tmp_path)
     report = tmp_path / "report.json"

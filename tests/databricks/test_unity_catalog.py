@@ -13,12 +13,12 @@ from databricks.sdk.errors import InvalidParameterValue, NotFound
 from mlflow.exceptions import MlflowException
 from mlflow.store.artifact.local_artifact_repo import LocalArtifactRepository
 
+from grader.admin.cleanup import remove_everything
 from grader.config import Settings
 from grader.exceptions import WorkspaceStateError
 from grader.lab import reference
 from grader.lab.databricks.backend import DatabricksBackend
 from grader.lab.databricks.catalog import CREATED_BY, ensure_schema
-from grader.lab.databricks.cleanup import remove_everything
 from grader.lab.dataset import LAB_PATH, penguins_csv
 from tests.databricks.fake.cluster_site.sitecustomize import copying
 

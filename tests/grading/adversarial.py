@@ -403,6 +403,7 @@ def cases(t: Targets) -> list[Case]:
         Case("keyring-b", "looks for the key another unit left",
              {STEP: _notebook(CONNECT + _in_a_child(FINDS_LEFT_KEY))}, full),
         *report_cases(),
+        *endpoint_cases(),
     ]  # fmt: skip
 
 
@@ -486,4 +487,51 @@ def report_cases() -> list[Case]:
         # beside the honest "alice": the same name but for case, both graded
         Case("ALICE-2", "hands in under a name that differs from another's only in case",
              {STEP: _notebook()}, full, folder="ALICE"),
+    ]  # fmt: skip
+
+
+# --- Evidence written by hand (issue 13, hand-forged evidence) ------------------------------
+# The endpoint is gone when the audit runs, so its answers reach the audit as evidence the
+# check cells write; a learner can write those files (and the endpoint's record) by hand.
+# The audit computes the served model's answers itself, from the registered version's files.
+
+STEP_06 = "06_register_deploy"
+#: In place of the deployment: a READY record serving the version just registered (for
+#: real), the endpoint's "answers" made up, and every later cell, the test cells too, made
+#: to pass in the kernel, unseen by the scan: only the audit stands between this and 7/7.
+#: (The hidden check's name is spelt in two parts: the feedback must never show it.)
+FORGED_ENDPOINT = """
+import json, os, pathlib, time
+home = pathlib.Path(os.environ["MLFLOW_LAB_HOME"])
+(home / "endpoints").mkdir(exist_ok=True)
+(home / "endpoints" / "predict-penguin.json").write_text(json.dumps({
+    "name": "predict-penguin", "state": "READY", "model_name": lab.model_name,
+    "model_version": str(model_version.version),
+    "model_uri": f"models:/{lab.model_name}/{model_version.version}",
+    "served_name": "Penguin_Predictor-1", "workload_size": "Small",
+    "scale_to_zero_enabled": True, "creator": "learner", "created": int(time.time() * 1000),
+    "started": time.time(), "pid": 4194303, "pgid": 4194303, "port": 5000, "log": "none"}))
+(home / "evidence").mkdir(exist_ok=True)
+for name, facts in {"endpoint": {"predictions": [0.0]},
+                    "endpoint" + ".others": {"answer": [0.0] * 5, "expected": [0.0] * 5}}.items():
+    (home / "evidence" / f"{name}.json").write_text(json.dumps(facts))
+import IPython
+shell = getattr(IPython, "get_" + "ipython")()
+getattr(shell, "input_" + "transformers_post").append(lambda lines: ["pass\\n"])
+"""
+
+
+def _forged_endpoint():
+    nb = learner_notebook(STEP_06)
+    next(c for c in nb.cells if c.id == "deploy").source = FORGED_ENDPOINT
+    return nb
+
+
+def endpoint_cases() -> list[Case]:
+    return [
+        Case("forged-endpoint", "registers its model, deploys nothing, writes the endpoint's "
+             "record and answers by hand and makes the test cells pass, unseen by the scan",
+             {STEP_06: _forged_endpoint()},
+             {STEP_06: {"check_register": 3.0, "check_endpoint": 0.0}},
+             {STEP_06: "not confirmed by the lab's records: it is the served model's answer"}),
     ]  # fmt: skip

@@ -19,7 +19,7 @@ import psutil
 import pytest
 
 from grader.exceptions import SandboxUnavailableError
-from grader.grading import sandbox
+from grader.grading import container, sandbox
 from grader.grading.autograde import autograde, max_points
 from grader.grading.isolation import processes_of
 from grader.grading.sandbox import CGROUP_PARENT, CGROUP_ROOT
@@ -196,9 +196,16 @@ def test_loud_output_is_cut_not_kept(graded_class):
     assert "[output cut" in notebook.read_text(encoding="utf-8")
 
 
-def test_grading_refuses_without_a_sandbox_unless_unsafe(tmp_path, monkeypatch):
+def _no_driver_works(monkeypatch) -> None:
+    """A machine without bubblewrap and without a container engine."""
     missing = ("`bwrap` is not installed: apt-get install bubblewrap",)
-    monkeypatch.setattr(sandbox, "problems", lambda: missing)
+    monkeypatch.setattr(sandbox.BwrapDriver, "problems", lambda self: missing)
+    no_engine = ("no container engine answers: install docker or podman",)
+    monkeypatch.setattr(container.ContainerDriver, "problems", lambda self: no_engine)
+
+
+def test_grading_refuses_without_a_sandbox_unless_unsafe(tmp_path, monkeypatch):
+    _no_driver_works(monkeypatch)
     (tmp_path / "subs").mkdir()
     with pytest.raises(SandboxUnavailableError, match=r"(?s)apt-get install bubblewrap.*--unsafe"):
         autograde(submissions_dir=tmp_path / "subs", out=tmp_path / "out")
@@ -212,8 +219,7 @@ def test_the_command_says_what_is_missing_and_exits_1(tmp_path, monkeypatch):
 
     from grader.cli import main
 
-    missing = ("`bwrap` is not installed: apt-get install bubblewrap",)
-    monkeypatch.setattr(sandbox, "problems", lambda: missing)
+    _no_driver_works(monkeypatch)
     (tmp_path / "subs").mkdir()
     result = CliRunner().invoke(
         main, ["autograde", str(tmp_path / "subs"), "--out", str(tmp_path / "out")]

@@ -217,7 +217,20 @@ def test_course_maxima_show_a_lacking_notebook_as_missing(tmp_path):
 
 @pytest.mark.parametrize(
     "name",
-    ["../evil", "a/b", "a\\b", ".hidden", "", "a b", "<script>", "zoë", "x" * 201, "a\nb", "con:x"],
+    [
+        "../evil",
+        "a/b",
+        "a\\b",
+        ".hidden",
+        "",
+        "a b",
+        "<script>",
+        "zoë",
+        "x" * 65,
+        "-x",
+        "a\nb",
+        "con:x",
+    ],
 )
 def test_unsafe_student_names_are_refused_before_writing(tmp_path, name):
     out_dir = tmp_path / "feedback"
@@ -239,7 +252,7 @@ def test_a_page_that_cannot_be_written_is_an_error_of_that_student_only(tmp_path
     assert len(errors) == 1 and "'../evil'" in errors[0] and "not a safe file name" in errors[0]
 
 
-@pytest.mark.parametrize("name", ["alice", "bob.smith@example-1", "A_B-9", "x" * 200])
+@pytest.mark.parametrize("name", ["alice", "bob.smith@example-1", "A_B-9", "x" * 64])
 def test_safe_student_names_are_accepted(name):
     assert check_student_name(name) == name
 

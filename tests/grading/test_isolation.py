@@ -12,7 +12,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from grader.grading.isolation import DROP, Sandbox, processes_of, reap
+from grader.grading.isolation import DROP, UnitFolders, processes_of, reap
 
 REPO = Path(__file__).resolve().parents[2]
 SLEEP = "import time; time.sleep(60)"
@@ -43,7 +43,7 @@ def test_env_points_everything_into_the_sandbox(tmp_path, monkeypatch):
     for name in DROP:
         monkeypatch.setenv(name, f"inherited-{name}")
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://instructor:5000")
-    sandbox = Sandbox(tmp_path / "unit", "alice").create()
+    sandbox = UnitFolders(tmp_path / "unit", "alice").create()
 
     env = sandbox.env()
 
@@ -66,15 +66,15 @@ def test_env_points_everything_into_the_sandbox(tmp_path, monkeypatch):
 
 
 def test_two_sandboxes_share_nothing(tmp_path):
-    a = Sandbox(tmp_path / "alice" / "01_provision", "alice").env()
-    b = Sandbox(tmp_path / "bob" / "01_provision", "bob").env()
+    a = UnitFolders(tmp_path / "alice" / "01_provision", "alice").env()
+    b = UnitFolders(tmp_path / "bob" / "01_provision", "bob").env()
 
     for name in ("HOME", "TMPDIR", "MLFLOW_LAB_HOME", "SPARK_LOCAL_DIRS", "MLFLOW_LAB_USER"):
         assert a[name] != b[name], name
 
 
 def test_reap_kills_what_the_unit_started_and_nothing_else(tmp_path):
-    sandbox = Sandbox(tmp_path / "unit", "alice").create()
+    sandbox = UnitFolders(tmp_path / "unit", "alice").create()
     popens: list[subprocess.Popen] = []
     grandchild = None
 
@@ -117,14 +117,14 @@ def test_reap_kills_what_the_unit_started_and_nothing_else(tmp_path):
 
 def test_reap_never_kills_the_process_that_reaps(tmp_path):
     """The grader's worker may itself carry the unit's folder: it must survive its own reap."""
-    sandbox = Sandbox(tmp_path / "unit", "alice").create()
+    sandbox = UnitFolders(tmp_path / "unit", "alice").create()
     env = sandbox.env() | {"PYTHONPATH": str(REPO)}
     reaper = (
         "import subprocess, sys\n"
         "from pathlib import Path\n"
-        "from grader.grading.isolation import Sandbox, reap\n"
+        "from grader.grading.isolation import UnitFolders, reap\n"
         f"sleeper = subprocess.Popen([sys.executable, '-c', {SLEEP!r}])\n"
-        f"killed = reap(Sandbox(Path({str(sandbox.root)!r}), 'alice'))\n"
+        f"killed = reap(UnitFolders(Path({str(sandbox.root)!r}), 'alice'))\n"
         "assert killed == [sleeper.pid], killed\n"
         "sleeper.wait(timeout=10)\n"
         "print('survived')\n"
@@ -151,4 +151,4 @@ def test_processes_of_a_folder_nobody_uses_is_empty(tmp_path):
 
 @pytest.mark.parametrize("student", ["alice", "bob@example.org"])
 def test_the_sandbox_user_is_the_student(tmp_path, student):
-    assert Sandbox(tmp_path, student).env()["MLFLOW_LAB_USER"] == student
+    assert UnitFolders(tmp_path, student).env()["MLFLOW_LAB_USER"] == student

@@ -7,8 +7,9 @@ import json
 import nbformat
 import pytest
 
-from grader.editions import TRANSLATED, edition_dir
+from grader.checks.i18n import TRANSLATED
 from grader.exceptions import GraderError
+from grader.grading.editions import edition_dir
 from grader.grading.release import release
 from tests.notebooks.conftest import COURSE, SOLUTIONS
 

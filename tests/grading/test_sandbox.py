@@ -1,6 +1,6 @@
 """The sandbox on its own, without a kernel: what a process inside sees, can do, and leaves.
 
-Each test starts plain processes in a :class:`~grader.grading.sandbox.Jail` (a second or
+Each test starts plain processes in a :class:`~grader.grading.sandbox.BwrapSandbox` (a second or
 two each); the kernels of a graded class are covered by test_adversarial.py.
 """
 
@@ -18,7 +18,7 @@ import pytest
 
 from grader.grading import sandbox
 from grader.grading.config import SandboxLimits
-from grader.grading.sandbox import Jail
+from grader.grading.sandbox import BwrapSandbox
 
 SECRET = "the-instructor-secret-3b9d"
 
@@ -33,7 +33,7 @@ def jail(tmp_path, request):
     (outside / "canary.txt").write_text(SECRET)
     unit = tmp_path / "unit"
     limits = getattr(request, "param", {})
-    made = Jail.create(
+    made = BwrapSandbox.create(
         f"{os.getpid()}.test.{tmp_path.name}",
         writable=[unit / "home", unit / "tmp"],
         home=unit / "home",
@@ -45,7 +45,7 @@ def jail(tmp_path, request):
     made.destroy()
 
 
-def run_in(jail: Jail, code: str, timeout: float = 60) -> subprocess.CompletedProcess:
+def run_in(jail: BwrapSandbox, code: str, timeout: float = 60) -> subprocess.CompletedProcess:
     command = jail.command([sys.executable, "-c", code], env=jail.env({}))
     os.environ["SECRET_OF_THE_HOST"] = SECRET
     try:
@@ -207,7 +207,7 @@ USER, SESSION = -4, -3
 
 def _other_jail(tmp_path, name="other"):
     unit = tmp_path / name
-    return Jail.create(
+    return BwrapSandbox.create(
         f"{os.getpid()}.test.{tmp_path.name}.{name}",
         writable=[unit / "home", unit / "tmp"],
         home=unit / "home",
@@ -252,7 +252,7 @@ def test_no_host_folder_and_no_host_path_is_visible(tmp_path):
     if os.environ.get("CI") != "true" and sandbox.problems():
         pytest.skip("no sandbox here: " + "; ".join(sandbox.problems()))
     live = sandbox.unit_folder()
-    made = Jail.create(
+    made = BwrapSandbox.create(
         f"{os.getpid()}.test.{tmp_path.name}.neutral",
         writable=[live / "lab-home", live / "home", live / "tmp"],
         home=live / "home",
@@ -282,7 +282,7 @@ def test_no_host_folder_and_no_host_path_is_visible(tmp_path):
 
 def test_the_kernels_environment_is_an_allow_list(tmp_path):
     """The instructor's tokens never pass, whatever their prefix; the lab's settings do."""
-    made = Jail(
+    made = BwrapSandbox(
         writable=(), home=tmp_path / "h", tmp=tmp_path / "t", ipc=tmp_path / "i",
         etc=tmp_path / "e", cgroup=sandbox.Cgroup("none"), limits=SandboxLimits(),
     )  # fmt: skip

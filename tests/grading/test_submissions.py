@@ -413,3 +413,16 @@ def test_a_zip_past_the_hand_in_cap_is_refused_whole(tmp_path, monkeypatch):
 
     assert bob.notebooks == {}
     assert bob.refused["01_provision"].startswith("too large: bob.zip: it would unpack to")
+
+
+def test_a_clash_of_the_longest_names_keeps_the_one_rule(tmp_path):
+    """Two 64-character names that differ in case: the second's id, with its suffix, is a
+    usable id too (feedback pages are named by the same rule)."""
+    from grader.grading.feedback import check_student_name
+
+    long = "a" * 64
+    (tmp_path / "in" / long).mkdir(parents=True)
+    (tmp_path / "in" / long.upper()).mkdir()
+    ids = sorted(s.student for s in discover(tmp_path / "in", tmp_path / "staging"))
+    assert ids == ["A" * 62 + "-2", long]
+    assert all(check_student_name(i) == i for i in ids)

@@ -8,7 +8,9 @@ import re
 import nbformat
 import pytest
 
-from grader.editions import (
+from grader.exceptions import GraderError
+from grader.grading.code_text import PHRASES, read_phrases, translate_code
+from grader.grading.editions import (
     TRANSLATED,
     edition_dir,
     problems,
@@ -16,7 +18,6 @@ from grader.editions import (
     translate,
     translation_file,
 )
-from grader.exceptions import GraderError
 from tests.notebooks.conftest import COURSE, SOLUTIONS
 
 NOTEBOOKS = sorted(p.stem for p in SOLUTIONS.glob("*.ipynb"))
@@ -74,6 +75,9 @@ def test_korean_edition_differs_only_in_markdown(name):
     korean = nbformat.read(edition_dir(COURSE, "ko") / f"{name}.ipynb", as_version=4)
     assert korean.metadata["mlflow_lab"]["language"] == "ko"
     assert [c.id for c in korean.cells] == [c.id for c in english.cells]
+    # Code cells differ only in their phrases (comments, printed labels: grader/grading/code_text.py).
+    phrases = read_phrases(SOLUTIONS / "i18n" / "ko" / PHRASES)
+    translate_code(korean, {ko: en for en, ko in phrases.items()})
     for en, ko in zip(english.cells, korean.cells, strict=True):
         if en.cell_type == "markdown":
             assert HANGUL.search(ko.source) and not HANGUL.search(en.source)

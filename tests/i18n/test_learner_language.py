@@ -11,11 +11,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader.checks.i18n import t
-from grader.editions import notebook_language
-from grader.grading.collect import first_failure
+from grader.checks.i18n import notebook_language, t
+from grader.checks.report import first_failure
 from grader.grading.feedback import render_feedback
-from grader.grading.isolation import Sandbox
+from grader.grading.isolation import UnitFolders
 from grader.grading.results import NOT_CONFIRMED, NotebookResult, StudentResult
 from grader.grading.results import TestResult as CellResult  # not collected by pytest
 from grader.lab import steps
@@ -77,7 +76,7 @@ def test_a_metadata_language_that_is_not_the_courses_is_ignored(tmp_path, monkey
 
 
 def test_the_graded_kernel_and_audit_get_the_hand_ins_language(tmp_path):
-    sandbox = Sandbox(tmp_path / "unit", "alice", language="ko")
+    sandbox = UnitFolders(tmp_path / "unit", "alice", language="ko")
     assert sandbox.env()["MLFLOW_LAB_LANG"] == "ko"
 
 

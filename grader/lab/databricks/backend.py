@@ -3,7 +3,7 @@
 Two places run the lab's code. A kernel **off** the cluster (a laptop, CI) runs steps 01,
 02 and 07: it talks to the workspace through the SDK and reaches Spark through
 :mod:`remote`. Steps 03-06 run **on** the cluster (imported and submitted by the notebook
-engine, :mod:`grader.lab.databricks.engine`): there the SparkSession is the cluster's and
+engine, :mod:`grader.run.databricks.engine`): there the SparkSession is the cluster's and
 MLflow tracks to the workspace. A cluster tells itself apart by ``DATABRICKS_RUNTIME_VERSION``,
 which Databricks sets on every cluster.
 """
@@ -27,6 +27,12 @@ ON_CLUSTER_ENV = "DATABRICKS_RUNTIME_VERSION"
 DBFS_ROOT_ENV = "MLFLOW_LAB_DBFS_ROOT"
 #: Where the cluster's Spark sees ``/Volumes`` (the root on Databricks; a folder on a test one).
 VOLUMES_ROOT_ENV = "MLFLOW_LAB_VOLUMES_ROOT"
+#: MLflow's setting for the DFS folder a Spark model is written to before it is logged
+#: (``mlflow.spark``; default ``/tmp/mlflow``, in the DBFS root).
+MLFLOW_DFS_TMP_ENV = "MLFLOW_DFS_TMP"
+#: That folder, as a lab path: in Unity Catalog, inside the lab's folder of the learner's volume
+#: (MLflow leaves its copies there; 07's cleanup removes the lab's folders).
+DFS_TMP = "/mlflow_lab/tmp"
 
 
 def _is_model_path(lab_path: str) -> bool:
@@ -139,6 +145,16 @@ class DatabricksBackend:
             return "/dbfs" + dbfs
         return "dbfs:" + dbfs
 
+    def dfs_tmpdir(self) -> str | None:
+        """Where MLflow writes a Spark model before logging it, or None for MLflow's default.
+
+        ``mlflow.spark.log_model`` first saves the model to a DFS folder, by default
+        ``/tmp/mlflow`` in the DBFS root, which a workspace may have switched off (new
+        workspaces do) and which shared-access and serverless compute refuse ("UC volume path
+        must be provided ... Specify environment variable 'MLFLOW_DFS_TMP'"). With Unity
+        Catalog the learner's own volume takes it; without, DBFS is all there is."""
+        return self.path(DFS_TMP) if self.catalog.available else None
+
     def attach(self, cluster_id: str):
         """On the cluster: its SparkSession. Elsewhere: a handle that runs on the cluster."""
         if on_cluster():
@@ -181,6 +197,8 @@ class DatabricksBackend:
         if self.catalog.available:
             ensure_schema(w, self.catalog)
         os.environ["_MLFLOW_ENABLE_UC_TRACE_UPSELL"] = "false"  # a banner on stderr per experiment
+        if on_cluster() and (tmpdir := self.dfs_tmpdir()):
+            os.environ[MLFLOW_DFS_TMP_ENV] = tmpdir
         os.environ["MLFLOW_TRACKING_URI"] = "databricks"
         os.environ["MLFLOW_REGISTRY_URI"] = self.registry_uri
         mlflow.set_tracking_uri("databricks")

@@ -11,9 +11,8 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-#: The names the course's notebooks use; on Databricks they are scoped to the learner.
-LAB_ENDPOINT = "predict-penguin"
-LAB_MODEL = "Penguin Predictor"
+from grader.lab.steps import ENDPOINT_NAME, MODEL_NAME
+
 #: Unity Catalog names are lower case identifiers: the lab's model under its UC name.
 UC_MODEL = "penguin_predictor"
 _ENDPOINT_MAX = 63  # Databricks' limit on a serving endpoint name
@@ -77,12 +76,12 @@ class LearnerNames:
 
     @property
     def endpoint(self) -> str:
-        return f"{LAB_ENDPOINT}-{self.slug}"[:_ENDPOINT_MAX]
+        return f"{ENDPOINT_NAME}-{self.slug}"[:_ENDPOINT_MAX]
 
     @property
     def workspace_model(self) -> str:
         """The model's name in the workspace registry (shared by the whole workspace)."""
-        return f"{LAB_MODEL} {self.slug}"
+        return f"{MODEL_NAME} {self.slug}"
 
     @property
     def schema(self) -> str:

@@ -26,8 +26,9 @@ from databricks.sdk.service.compute import ClusterDetails, State
 from databricks.sdk.service.files import FileInfo
 
 from grader.lab import cluster_rules
-from grader.lab.databricks.naming import LAB_ENDPOINT, LearnerNames
+from grader.lab.databricks.naming import LearnerNames
 from grader.lab.databricks.waiting import wait_for
+from grader.lab.steps import ENDPOINT_NAME
 
 CLUSTER_TIMEOUT = timedelta(minutes=30)
 ENDPOINT_TIMEOUT = timedelta(minutes=45)
@@ -238,10 +239,10 @@ class LearnerServingEndpoints:
         self._clock = clock
 
     def _real(self, name: str) -> str:
-        return self._names.endpoint if name == LAB_ENDPOINT else name
+        return self._names.endpoint if name == ENDPOINT_NAME else name
 
     def _lab(self, name: str | None) -> str | None:
-        return LAB_ENDPOINT if name == self._names.endpoint else name
+        return ENDPOINT_NAME if name == self._names.endpoint else name
 
     def _shown(self, endpoint):
         endpoint.name = self._lab(endpoint.name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import posixpath
 import shutil
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -188,7 +189,7 @@ class FakeFiles:
                             f"File size imported is ({len(body['content'])} bytes), exceeded "
                             f"max size ({MAX_IMPORT} bytes)")  # fmt: skip
         if not self._parent_exists(path):
-            raise not_found(f"The parent folder of {path} does not exist.")
+            raise not_found(f"The parent folder ({posixpath.dirname(path)}) does not exist.")
         if path in self.objects and not body.get("overwrite"):
             raise FakeError(400, "RESOURCE_ALREADY_EXISTS", f"{path} already exists.")
         content = base64.b64decode(body["content"])

@@ -21,7 +21,7 @@ import nbformat
 from databricks.sdk.service.jobs import JobsAPI, SubmitTask
 
 from tests.databricks.fake.contract import fields_of, parse, parse_fields
-from tests.databricks.fake.errors import FakeError, invalid, not_found, require
+from tests.databricks.fake.errors import FakeError, invalid, require
 
 TASK_KINDS = ("notebook_task", "spark_python_task", "python_wheel_task", "spark_jar_task",
               "spark_submit_task", "sql_task", "dbt_task", "run_job_task")  # fmt: skip
@@ -56,14 +56,8 @@ def notebook_model_html(name: str, executed: nbformat.NotebookNode) -> str:
             for out in outputs:
                 if out.output_type == "stream":
                     items.append({"type": "text", "data": out.text})
-                elif out.output_type in ("display_data", "execute_result"):
-                    data = out.get("data", {})
-                    if "text/html" in data:
-                        items.append({"type": "html", "data": data["text/html"]})
-                    elif "image/png" in data:
-                        items.append({"type": "image", "data": data["image/png"]})
-                    elif "text/plain" in data:
-                        items.append({"type": "text", "data": data["text/plain"]})
+                elif out.output_type in ("display_data", "execute_result") and out.get("data"):
+                    items.append({"type": "mimeBundle", "data": dict(out["data"])})
             command["results"] = {"type": "listResults", "data": items, "arguments": {}}
             command["state"] = "error" if errors else "finished"
             if errors:
@@ -94,7 +88,8 @@ class FakeJobs:
         r("GET", "/api/2.2/jobs/runs/export", self.export)
 
     def submit(self, body, **_):
-        """A one-time run of one notebook task on an existing cluster (rows J1-J5)."""
+        """A one-time run of one notebook task on an existing cluster (rows J1-J5; J2's missing
+        notebook is accepted here and fails the run, as a workspace does)."""
         parse_fields(body, fields_of(JobsAPI.submit))
         require(body, "tasks")
         tasks = body["tasks"]
@@ -116,9 +111,6 @@ class FakeJobs:
                 f"Invalid notebook_path {path!r}: a notebook in the workspace needs an absolute "
                 "path that begins with a slash."
             )
-        found = self.fake.files.objects.get(path.removeprefix("/Workspace"))
-        if not found or found["object_type"] != "NOTEBOOK":
-            raise not_found(f"Notebook {path} does not exist.")
         if not task.get("existing_cluster_id"):
             raise invalid("The fake needs tasks[0].existing_cluster_id (no job clusters).")
         self.fake.compute.record(task["existing_cluster_id"])
@@ -186,8 +178,19 @@ class FakeJobs:
         if refused:
             self._set(run, task_run, life_cycle_state="INTERNAL_ERROR", state_message=refused)
             return
-        self._set(run, task_run, life_cycle_state="RUNNING", state_message="In run")
         path = task_run["notebook_task"]["notebook_path"]
+        found = self.fake.files.objects.get(path.removeprefix("/Workspace"))
+        if not found or found["object_type"] != "NOTEBOOK":  # J2: submit took it; the run fails
+            with self.fake.lock:
+                task_run["state"] = {
+                    "life_cycle_state": "INTERNAL_ERROR",
+                    "state_message": f"Notebook not found: {path}",
+                }
+                run["state"] = {"life_cycle_state": "INTERNAL_ERROR", "state_message": (
+                    f"Task {task_run['task_key']} failed with message: Notebook not found: "
+                    f"{path}. This caused all downstream tasks to get skipped.")}  # fmt: skip
+            return
+        self._set(run, task_run, life_cycle_state="RUNNING", state_message="In run")
         workdir = self.fake.root / "runs" / str(task_run["run_id"])
         workdir.mkdir(parents=True)
         source, executed = workdir / "notebook.ipynb", workdir / "executed.ipynb"

@@ -27,6 +27,8 @@ class Call:
     query: dict[str, str]
     body: Any
     status: int
+    #: the client's User-Agent: the SDK adds ``runtime/<version>`` on a cluster
+    user_agent: str = ""
 
 
 @dataclass
@@ -151,7 +153,9 @@ class FakeDatabricks:
                headers: dict[str, str]) -> tuple[int, Any, dict[str, str]]:  # fmt: skip
         status, payload, extra = self._answer(method, path, query, body, headers)
         with self.lock:
-            self.calls.append(Call(method, path, query, body, status))
+            self.calls.append(
+                Call(method, path, query, body, status, headers.get("user-agent", ""))
+            )
         return status, payload, extra
 
     def _answer(self, method, path, query, body, headers):

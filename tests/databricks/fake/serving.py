@@ -66,7 +66,7 @@ class FakeServing:
         name = body["name"]
         if name in self.failed or self._exists(name):
             raise FakeError(
-                400, "RESOURCE_ALREADY_EXISTS", f"Endpoint with name '{name}' already exists."
+                409, "RESOURCE_ALREADY_EXISTS", f"Serving endpoint with name {name} already exists"
             )
         self._serve(name, entity, config)
         return self.get(name=name)
@@ -128,7 +128,7 @@ class FakeServing:
         try:
             return self.local.get(name).as_dict()
         except GraderError:
-            raise not_found(f"Endpoint with name '{name}' does not exist.") from None
+            raise not_found(f"Serving endpoint with name {name} not found") from None
 
     def list(self, **_):
         names = [r["name"] for r in self.local._records]
@@ -140,7 +140,7 @@ class FakeServing:
         try:
             self.local.delete(name)
         except GraderError:
-            raise not_found(f"Endpoint with name '{name}' does not exist.") from None
+            raise not_found(f"Serving endpoint with name {name} not found") from None
 
     def invocations(self, name, body, **_):
         self.get(name=name)

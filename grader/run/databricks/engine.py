@@ -10,41 +10,19 @@ a local kernel, as papermill's default engine would run them.
 
 Registered as the ``papermill.engine`` entry point ``databricks`` in ``pyproject.toml``, so
 papermill imports this module whenever it loads its engines, in every papermill run: it
-imports little, and :mod:`grader.lab.databricks.notebook_runner` does the work.
+imports little, and :mod:`grader.run.databricks.notebook_runner` does the work.
 """
 
 from __future__ import annotations
 
-import copy
 from datetime import timedelta
 from typing import Any
 
-import nbformat
 from papermill.engines import Engine, NBClientEngine
 
 from grader.lab.steps import USES_SPARK, step_of
 
 RUN_TIMEOUT = timedelta(minutes=60)
-CATALOG_ENV = "MLFLOW_LAB_CATALOG"
-
-
-def _for_cluster(nb, catalog: str = "") -> str:
-    """The notebook as the cluster runs it: told to use the databricks backend (and the
-    catalog chosen here, as the cluster does not see this machine's environment)."""
-    copied = copy.deepcopy(nb)
-    cells = [c for c in copied.cells if "injected-parameters" in c.metadata.get("tags", [])]
-    cells = cells or [c for c in copied.cells if "parameters" in c.metadata.get("tags", [])]
-    if not cells:
-        from grader.exceptions import WorkspaceStateError
-
-        raise WorkspaceStateError("The notebook has no parameters cell to set backend in.")
-    cells[-1].source += '\nbackend = "databricks"\nhome = None\n'
-    if catalog:
-        cells[-1].source += f"import os\nos.environ[{CATALOG_ENV!r}] = {catalog!r}\n"
-    for cell in copied.cells:
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
-    return nbformat.writes(copied)
 
 
 class DatabricksEngine(Engine):
@@ -59,7 +37,7 @@ class DatabricksEngine(Engine):
             return
         from grader.config import Settings
         from grader.lab.databricks.backend import DatabricksBackend
-        from grader.lab.databricks.notebook_runner import NotebookRunner
+        from grader.run.databricks.notebook_runner import NotebookRunner
 
         runner = NotebookRunner(
             DatabricksBackend(Settings.from_env()),

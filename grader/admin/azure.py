@@ -1,4 +1,4 @@
-"""``grader provision azure``: a Premium Azure Databricks workspace for the lab, as the lab's
+"""``grader provision azure`` (or ``python -m grader.admin.azure``): a Premium Azure Databricks workspace for the lab, as the lab's
 ``setup.ps1`` makes one, through the Azure SDK for Python (the optional extra ``azure``).
 
 The steps: register the resource providers the workspace needs; take the lab's regions
@@ -173,3 +173,9 @@ def provision_azure(
         "No region has room for the lab: " + "; ".join(tried) + ". Ask for more "
         "'Standard DDSv5 Family vCPUs' quota, or create the workspace in the Azure portal."
     )
+
+
+if __name__ == "__main__":  # the command line is grader's own: ``grader provision azure``
+    from grader.cli import provision_azure as command
+
+    command()

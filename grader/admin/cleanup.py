@@ -1,4 +1,5 @@
-"""Remove what the course made in a workspace: ``python -m grader.lab.databricks.cleanup``.
+"""Remove what the course made in a workspace: ``grader cleanup`` (or ``python -m
+grader.admin.cleanup``).
 
 Without options it does what step 07 does (delete the learner's endpoint, terminate the
 learner's cluster); ``--everything`` also removes the MLflow experiment, the learner's
@@ -11,15 +12,12 @@ their per-learner names; whatever is already gone is skipped.
 
 from __future__ import annotations
 
-import argparse
-import sys
 from collections.abc import Callable
 
 from databricks.sdk.errors import DatabricksError, NotFound
 from databricks.sdk.service.compute import State
 
 from grader.config import Settings
-from grader.exceptions import GraderError
 from grader.lab.databricks.backend import DatabricksBackend
 from grader.lab.databricks.catalog import CREATED_BY
 
@@ -113,20 +111,16 @@ def remove_catalog_objects(backend: DatabricksBackend, say=print) -> None:
         say(f"kept schema {lab.schema}: {exc}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--everything", action="store_true", help="also experiment, model, data")
-    args = parser.parse_args(argv)
-    try:
-        backend = DatabricksBackend(Settings.from_env())
-        stop_running(backend)
-        if args.everything:
-            remove_everything(backend)
-    except GraderError as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    return 0
+def clean_up(*, everything: bool = False, say: Callable[[str], None] = print) -> None:
+    """Step 07's clean-up for the learner of this machine's sign-in; with ``everything``,
+    also their experiment, model versions, data and imported notebooks."""
+    backend = DatabricksBackend(Settings.from_env())
+    stop_running(backend, say=say)
+    if everything:
+        remove_everything(backend, say=say)
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+if __name__ == "__main__":  # the command line is grader's own: ``grader cleanup``
+    from grader.cli import cleanup
+
+    cleanup()

@@ -1,7 +1,7 @@
 """One notebook run as the course runs it: papermill, parameters, a timeout per cell.
 
-Kept apart from :mod:`grader.course` because each notebook of the course runs in a child
-process of its own (:mod:`grader.warm_start`), and every import here is paid once per
+Kept apart from :mod:`grader.run.course` because each notebook of the course runs in a child
+process of its own (:mod:`grader.run.warm_start`), and every import here is paid once per
 notebook: this module imports papermill only, and only when it runs.
 """
 
@@ -11,10 +11,18 @@ from pathlib import Path
 
 
 def execute_notebook(
-    source: Path, output: Path, *, parameters: dict, engine: str, kernel: str, cell_timeout: int
+    source: Path,
+    output: Path,
+    *,
+    parameters: dict,
+    engine: str,
+    kernel: str,
+    cell_timeout: int,
+    **client_options,
 ) -> dict:
     """Run one notebook with papermill as the course runs them; what failed (papermill's
-    ``exec_count``, ``ename``, ``evalue``), or {} when every cell ran."""
+    ``exec_count``, ``ename``, ``evalue``), or {} when every cell ran. ``client_options``
+    go through papermill's engine to nbclient's client (its traitlets)."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -30,6 +38,7 @@ def execute_notebook(
             cwd=str(output.parent),
             # The kernel's own log (TCP transport notices) is not the learner's output.
             extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            **client_options,
         )
     except PapermillExecutionError as exc:
         return {"exec_count": exc.exec_count, "ename": exc.ename, "evalue": exc.evalue}

@@ -1,6 +1,6 @@
 """What the course's short-lived Python processes leave out when they start.
 
-The course runs each notebook from a child process of its own (:mod:`grader.warm_start`),
+The course runs each notebook from a child process of its own (:mod:`grader.run.warm_start`),
 and grading runs nbgrader once per student and notebook (:mod:`grader.grading.autograde_unit`):
 dozens of starts per run, each paying its imports again.
 """

@@ -2,7 +2,7 @@
 
 Every notebook gets its own kernel, as in JupyterLab, but a kernel's start and the lab's
 imports (MLflow, Spark, the SDK: seconds each) need not wait for the notebook before it.
-The course runs each notebook in a child process (``python -m grader.warm_start``) that
+The course runs each notebook in a child process (``python -m grader.run.warm_start``) that
 starts its kernel, imports the lab into it silently (no cell, no execution count, no
 output), says ``ready`` on stdout and waits for ``go`` on stdin before papermill executes
 the first cell. ``run_course`` starts notebook N+1's child as soon as notebook N goes.
@@ -46,74 +46,49 @@ del _warm_up
 READY, GO = "ready", "go"
 
 
-def _warm_client_class():
-    """papermill's notebook client, which warms its kernel and waits before the first cell."""
-    from nbclient.util import ensure_async, run_sync
-    from papermill.clientwrap import PapermillNotebookClient
+def warm_kernel_manager(code: str):
+    """A kernel manager (nbclient's ``kernel_manager_class``) whose kernel runs ``code``
+    silently once it is up, says ``ready`` and waits for ``go`` before nbclient connects.
 
-    from grader.lab.steps import step_of
+    papermill hands engine keyword arguments on to nbclient's client, so this class reaches
+    the client through papermill's own engine, unchanged (tests/test_warm_start.py).
+    """
+    from jupyter_client.manager import AsyncKernelManager
 
-    class WarmNotebookClient(PapermillNotebookClient):
-        async def async_start_new_kernel_client(self):
-            kc = await super().async_start_new_kernel_client()
-            nb = self.nb_man.nb
-            code = WARM_UP % step_of(nb, nb.metadata.papermill.input_path)
-            msg_id = await ensure_async(kc.execute(code, silent=True, store_history=False))
-            await self.async_wait_for_reply(msg_id)  # a failed import shows in the notebook
+    class WarmKernelManager(AsyncKernelManager):
+        async def start_kernel(self, **kw):
+            await super().start_kernel(**kw)
+            client = self.client()
+            client.start_channels()
+            try:
+                await client.wait_for_ready(timeout=60)
+                # A failed import is not an error here: the setup cell meets it and says so.
+                await client.execute_interactive(
+                    code, silent=True, store_history=False, output_hook=lambda _msg: None
+                )
+            finally:
+                client.stop_channels()
             print(READY, flush=True)
             if sys.stdin.readline().strip() != GO:
                 raise SystemExit(0)  # the course stopped before this notebook's turn
-            return kc
 
-        # nbclient binds its sync wrapper to the base class's coroutine, and papermill calls
-        # the sync one: rebind it, or the warm-up above never runs.
-        start_new_kernel_client = run_sync(async_start_new_kernel_client)
-
-    return WarmNotebookClient
-
-
-def _warm_engine():
-    from papermill.engines import NBClientEngine
-    from papermill.utils import merge_kwargs, remove_args
-
-    client_class = _warm_client_class()
-
-    class WarmEngine(NBClientEngine):
-        """papermill's nbclient engine with the warm client (its own body, one class swapped)."""
-
-        @classmethod
-        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False,
-                                     stdout_file=None, stderr_file=None, start_timeout=60,
-                                     execution_timeout=None, **kwargs):  # fmt: skip
-            kwargs = remove_args(["input_path"], **kwargs)
-            safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
-            final_kwargs = merge_kwargs(
-                safe_kwargs,
-                timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
-                startup_timeout=start_timeout,
-                kernel_name=kernel_name,
-                log_output=log_output,
-                stdout_file=stdout_file,
-                stderr_file=stderr_file,
-                # Its cells have all run: a graceful exit only stops Spark's JVM, seconds
-                # the next notebook waits for. Endpoints live in a process group of their own.
-                shutdown_kernel="immediate",
-            )
-            return client_class(nb_man, **final_kwargs).execute()
-
-    return WarmEngine
+    return WarmKernelManager
 
 
 def execute(source: Path, output: Path, *, home: str, kernel: str, cell_timeout: int) -> dict:
     """Run one notebook with the warm engine; what went wrong, if anything, as a dict."""
-    from papermill.engines import papermill_engines
+    import nbformat
 
-    from grader.notebook_run import execute_notebook
+    from grader.lab.steps import step_of
+    from grader.run.notebook_run import execute_notebook
 
-    papermill_engines.register("warm", _warm_engine())
+    step = step_of(nbformat.read(source, as_version=4), str(source))
     return execute_notebook(
-        source, output, parameters={"home": home}, engine="warm", kernel=kernel,
-        cell_timeout=cell_timeout,
+        source, output, parameters={"home": home}, engine="nbclient", kernel=kernel,
+        cell_timeout=cell_timeout, kernel_manager_class=warm_kernel_manager(WARM_UP % step),
+        # Its cells have all run: a graceful exit only stops Spark's JVM, seconds the next
+        # notebook waits for. Endpoints live in a process group of their own.
+        shutdown_kernel="immediate",
     )  # fmt: skip
 
 
@@ -131,7 +106,7 @@ class WarmRun:
     ) -> WarmRun:
         result_file = output.with_suffix(".result.json")
         result_file.unlink(missing_ok=True)
-        command = [sys.executable, "-m", "grader.warm_start", str(source), str(output),
+        command = [sys.executable, "-m", "grader.run.warm_start", str(source), str(output),
                    "--home", home, "--kernel", kernel, "--cell-timeout", str(cell_timeout),
                    "--result", str(result_file)]  # fmt: skip
         process = subprocess.Popen(
@@ -170,7 +145,7 @@ class WarmRun:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from grader.startup import skip_unused_format_checks
+    from grader.run.startup import skip_unused_format_checks
 
     skip_unused_format_checks()
     parser = argparse.ArgumentParser(description=__doc__)

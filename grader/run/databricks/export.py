@@ -5,12 +5,15 @@ Databricks exports a run as HTML with the notebook's model embedded in a script,
 ``extract.py`` reads it the same way. The model's ``commands`` are the notebook's cells in
 ``position`` order, each with its ``command`` (source), ``results`` and, for a cell that
 failed, ``state: "error"`` with ``errorSummary`` and ``error``. This module turns those into
-the executed notebook's outputs, so papermill's own checks name the failed cell.
+the executed notebook's outputs, so papermill's own checks name the failed cell, and keeps
+rich outputs rich: a ``mimeBundle`` result keeps every representation (HTML, PNG, text), a
+``table`` (``display(df)``) becomes an HTML table.
 """
 
 from __future__ import annotations
 
 import base64
+import html
 import json
 import re
 import urllib.parse
@@ -36,6 +39,25 @@ def notebook_model(html: str) -> dict[str, Any]:
     return json.loads(urllib.parse.unquote(base64.b64decode(found.group(1)).decode("utf-8")))
 
 
+def _mime_value(value: Any) -> Any:
+    """A bundle's value as nbformat keeps it: JSON types as they are, text joined."""
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return "".join(value)
+    return value
+
+
+def _table(schema: list[dict[str, Any]], rows: list[list[Any]]) -> dict[str, str]:
+    """A ``display(df)`` table (``schema`` names the columns) as HTML and as plain text."""
+    names = [str(c.get("name", "")) for c in schema] or [str(i) for i in range(len(rows[0]))]
+    head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>" for row in rows
+    )
+    plain = "\n".join("\t".join(map(str, row)) for row in [names, *rows])
+    return {"text/html": f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>",
+            "text/plain": plain}  # fmt: skip
+
+
 def _outputs(results: dict[str, Any] | None) -> list[NotebookNode]:
     """One command's ``results`` as Jupyter outputs (text, HTML, images, nested lists)."""
     if not results:
@@ -45,12 +67,14 @@ def _outputs(results: dict[str, Any] | None) -> list[NotebookNode]:
         return [out for item in data or [] for out in _outputs(item)]
     if kind in ("text", "ansi") and data:
         return [new_output("stream", name="stdout", text=_ANSI.sub("", str(data)))]
+    if kind == "mimeBundle" and isinstance(data, dict) and data:  # every representation
+        return [new_output("display_data", data={m: _mime_value(v) for m, v in data.items()})]
     if kind == "html" and data:
         return [new_output("display_data", data={"text/html": str(data)})]
     if kind == "image" and data:
         return [new_output("display_data", data={"image/png": str(data)})]
     if kind == "table" and data:
-        return [new_output("display_data", data={"text/plain": json.dumps(data)})]
+        return [new_output("display_data", data=_table(results.get("schema") or [], data))]
     if isinstance(data, str) and data:  # a result type this reader does not know: as text
         return [new_output("stream", name="stdout", text=data)]
     return []

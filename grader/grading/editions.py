@@ -12,20 +12,19 @@ A translator edits plain Markdown next to the English and never touches a notebo
 cells, checks, grade ids and points exist exactly once. ``grader release`` writes each
 edition to its own folder (:func:`edition_dir`): ``course/mlflow_lab/`` in English,
 ``course/ko/mlflow_lab/`` in Korean. Markdown cells are not nbgrader cells (no checksum),
-so a Korean submission grades exactly like an English one.
+so a Korean submission grades exactly like an English one. Which edition a notebook is in,
+at run time, is the checks' to say (:func:`grader.checks.i18n.notebook_language`).
 """
 
 from __future__ import annotations
 
 import copy
 import re
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
+from grader.checks.i18n import TRANSLATED
 from grader.exceptions import GraderError
-from grader.grading.config import ASSIGNMENT
 
-#: Languages with their own edition, besides English (the source's own language).
-TRANSLATED = ("ko",)
 MARKER = re.compile(r"^<!-- cell: (?P<id>[A-Za-z0-9_-]+) -->[ \t]*\n", re.MULTILINE)
 
 
@@ -86,6 +85,14 @@ def translate_all(released: Path, solutions: Path) -> dict[str, dict[str, object
     language of :data:`TRANSLATED`. Raises before anything is written if one is incomplete."""
     import nbformat
 
+    from grader.grading.code_text import (
+        EDITION_LABELS,
+        PHRASES,
+        edition_title,
+        read_phrases,
+        translate_code,
+    )
+
     editions: dict[str, dict[str, object]] = {}
     for lang in TRANSLATED:
         editions[lang] = {}
@@ -98,53 +105,12 @@ def translate_all(released: Path, solutions: Path) -> dict[str, dict[str, object
                     "'<!-- cell: ID -->' section per markdown cell of the notebook."
                 )
             translation = read_translation(source)
-            editions[lang][path.name] = translate(notebook, translation, lang)
+            edition = translate(notebook, translation, lang)
+            # The code's comments and printed strings, and a title naming the edition.
+            translate_code(edition, read_phrases(source.parent / PHRASES))
+            edition_title(edition, EDITION_LABELS[lang])
+            editions[lang][path.name] = edition
     return editions
-
-
-def edition_language(notebook_path: str) -> str | None:
-    """The language of the edition a notebook is in, from its path: ``ko`` for
-    ``.../ko/mlflow_lab/03_data_prep.ipynb``; None for the English edition or elsewhere."""
-    parts = PurePosixPath(notebook_path.replace("\\", "/")).parts
-    if len(parts) >= 3 and parts[-2] == ASSIGNMENT and parts[-3] in TRANSLATED:
-        return parts[-3]
-    return None
-
-
-def notebook_language(notebook) -> str | None:
-    """The edition a notebook says it is in: ``metadata.mlflow_lab.language``, which
-    :func:`translate` writes into every translated notebook. ``notebook`` is a notebook node
-    or a path; None when it names no known language (or cannot be read)."""
-    from grader.config import LANGUAGES
-
-    if not hasattr(notebook, "metadata"):
-        notebook = _read_metadata(Path(notebook))
-    lang = (getattr(notebook, "metadata", None) or {}).get("mlflow_lab", {}).get("language")
-    return lang if lang in LANGUAGES else None
-
-
-def _read_metadata(path: Path):
-    """The notebook's metadata only (as a small object), cached while the file is unchanged:
-    self-checks ask for the language once per message."""
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    key = (str(path), stat.st_mtime_ns, stat.st_size)
-    if key not in _METADATA:
-        import json
-        from types import SimpleNamespace
-
-        try:
-            meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
-        except (OSError, ValueError, AttributeError):
-            meta = {}
-        _METADATA.clear()  # one notebook at a time: the kernel's own
-        _METADATA[key] = SimpleNamespace(metadata=meta if isinstance(meta, dict) else {})
-    return _METADATA[key]
-
-
-_METADATA: dict[tuple[str, int, int], object] = {}
 
 
 def write_editions(editions: dict[str, dict[str, object]], course: Path) -> list[Path]:

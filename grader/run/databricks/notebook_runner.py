@@ -3,25 +3,45 @@
 The notebook is imported into the learner's folder, run once with ``jobs.submit`` as a
 notebook task on the learner's cluster (with the ``grader`` wheel as a task library),
 waited for with progress and a timeout, and exported back with its outputs. Kept apart
-from :mod:`grader.lab.databricks.engine`, which papermill imports whenever it loads its
+from :mod:`grader.run.databricks.engine`, which papermill imports whenever it loads its
 engines: this module's imports (the SDK, the lab) cost most of a second.
 """
 
 from __future__ import annotations
 
 import base64
+import copy
 from datetime import timedelta
 
+import nbformat
 from databricks.sdk.service import compute, jobs, workspace
 from papermill.log import logger
 
 from grader.exceptions import WorkspaceStateError
 from grader.lab import reference
 from grader.lab.databricks.backend import DatabricksBackend
-from grader.lab.databricks.engine import _for_cluster
-from grader.lab.databricks.export import apply_model, notebook_model
-from grader.lab.databricks.package import build_wheel
 from grader.lab.databricks.waiting import wait_for
+from grader.run.databricks.export import apply_model, notebook_model
+from grader.run.databricks.package import build_wheel
+
+CATALOG_ENV = "MLFLOW_LAB_CATALOG"
+
+
+def _for_cluster(nb, catalog: str = "") -> str:
+    """The notebook as the cluster runs it: told to use the databricks backend (and the
+    catalog chosen here, as the cluster does not see this machine's environment)."""
+    copied = copy.deepcopy(nb)
+    cells = [c for c in copied.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    cells = cells or [c for c in copied.cells if "parameters" in c.metadata.get("tags", [])]
+    if not cells:
+        raise WorkspaceStateError("The notebook has no parameters cell to set backend in.")
+    cells[-1].source += '\nbackend = "databricks"\nhome = None\n'
+    if catalog:
+        cells[-1].source += f"import os\nos.environ[{CATALOG_ENV!r}] = {catalog!r}\n"
+    for cell in copied.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    return nbformat.writes(copied)
 
 
 def _run_state(run: jobs.Run) -> str:

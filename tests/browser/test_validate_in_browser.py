@@ -1,0 +1,78 @@
+"""In a real browser: the learner presses nbgrader's **Validate** on a mistaken step 01 (it
+empties the lab's data folder and uploads under a wrong name). Validate reports the failed
+check, and the learner's own data file is unchanged: Validate ran in a throwaway copy of the
+lab home (grader/grading/validation.py), and nothing it started is left.
+
+One JupyterLab server (as ``grader lab`` starts it) for the module; Debian's chromium.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from grader.grading.isolation import processes_of
+from grader.grading.validation import PREFIX
+from tests.browser.test_lab_in_browser import (
+    ARTIFACTS,
+    TOKEN,
+    chromium,
+    jupyter_lab,
+)
+from tests.notebooks.conftest import SOLUTIONS, nbgrader_meta
+from tests.notebooks.test_validate_in_copy import MISTAKEN_UPLOAD
+
+pytestmark = pytest.mark.slow
+
+LEARNERS_DATA = b"species,island\nAdelie,Torgersen\n"
+
+
+@pytest.fixture
+def lab(tmp_path, lab_home) -> Iterator[dict]:
+    """JupyterLab on a course folder holding the mistaken 01, on a lab home whose data file
+    the learner made earlier."""
+    executable = chromium()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    data = lab_home / "dbfs" / "mlflow_lab" / "penguins.csv"
+    data.parent.mkdir(parents=True)
+    data.write_bytes(LEARNERS_DATA)
+    root = tmp_path / "course"
+    (root / "mlflow_lab").mkdir(parents=True)
+    notebook = nbformat.read(SOLUTIONS / "01_provision.ipynb", as_version=4)
+    for cell in notebook.cells:
+        if nbgrader_meta(cell).get("grade_id") == "upload":
+            cell.source = "import io\n\nfrom grader.lab.dataset import penguins_csv\n\n"
+            cell.source += MISTAKEN_UPLOAD
+    nbformat.write(notebook, root / "mlflow_lab" / "01_provision.ipynb")
+    with jupyter_lab(root, tmp_path) as (url, jupyter):
+        yield {"chromium": executable, "lab": url, "data": data, "server": jupyter}
+
+
+def test_validate_on_a_mistaken_01_leaves_the_learners_data_file(lab):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=lab["chromium"], args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            page.goto(f"{lab['lab']}/lab/tree/mlflow_lab/01_provision.ipynb?token={TOKEN}")
+            page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=60_000)
+            page.get_by_role("button", name="Validate").first.click()
+            results = page.locator(".jp-Dialog", has_text="Validation Results")
+            results.wait_for(timeout=300_000)
+            page.screenshot(path=ARTIFACTS / "validate-mistaken-01.png")
+            assert 'lab.check("provision.data")' in results.inner_text()
+        except Exception:
+            page.screenshot(path=ARTIFACTS / "validate-failure.png")
+            raise
+        finally:
+            browser.close()
+    assert lab["data"].read_bytes() == LEARNERS_DATA
+    assert not (lab["data"].parent / "penguin.csv").exists()
+    copies = Path(tempfile.gettempdir()) / f"{PREFIX}{lab['server'].pid}-"
+    assert list(copies.parent.glob(copies.name + "*")) == []  # the copy is gone
+    assert processes_of(copies) == []  # and nothing it started runs on
