@@ -207,6 +207,16 @@ def lab(session: nox.Session) -> None:
     session.run("grader", "lab", *session.posargs)
 
 
+@nox.session(default=False)
+def labextension(session: nox.Session) -> None:
+    """Rebuild the course's JupyterLab plugin (Validate's progress) from labextension/ into
+    grader/jupyter_data/, which is committed: learners need no Node.js. Needs npm."""
+    session.install("jupyterlab>=4.6,<5")  # brings jupyter-builder, which matches its version
+    session.chdir(HERE / "labextension")
+    session.run("npm", "ci", "--no-audit", "--no-fund", external=True)
+    session.run("jupyter-builder", "build", ".")
+
+
 @nox.session(name="mlflow-ui", default=False)
 def mlflow_ui(session: nox.Session) -> None:
     """Start the MLflow UI on your lab home (MLFLOW_LAB_HOME): nox -s mlflow-ui [-- --port N]."""

@@ -50,6 +50,11 @@ INSTRUCTOR_PLUGINS = (
 )
 
 
+#: JupyterLab's plugin that asks, on the first start, whether to fetch Jupyter's news from
+#: the internet: the course runs offline, and a beginner has one more pop-up to answer.
+OFFLINE_PLUGINS = ("@jupyterlab/apputils-extension:announcements",)
+
+
 #: The folder, under JupyterLab's root, that fetched assignments go to.
 FETCHED = "assignments"
 
@@ -86,6 +91,7 @@ def prepare_lab(repo: Path, lang: str, root: Path) -> dict[str, str]:
         encoding="utf-8",
     )
     write_learner_mode(config_dir)
+    write_server_extensions(config_dir)
     fetched_dir(root).mkdir(parents=True, exist_ok=True)  # nbgrader changes into it
     outbound = exchange / COURSE_ID / "outbound" / ASSIGNMENT
     if outbound.exists():
@@ -93,7 +99,30 @@ def prepare_lab(repo: Path, lang: str, root: Path) -> dict[str, str]:
     shutil.copytree(edition_dir(repo / "course" / ASSIGNMENT, lang), outbound)
     (exchange / COURSE_ID / "inbound").mkdir(exist_ok=True)
     # No MLFLOW_LAB_LANG: each notebook's self-checks speak the language of its edition.
-    return {"JUPYTER_CONFIG_DIR": str(config_dir)}
+    return {"JUPYTER_CONFIG_DIR": str(config_dir), "JUPYTER_PATH": jupyter_path()}
+
+
+#: The course's own JupyterLab plugin (Validate's progress), built from ``labextension/``.
+JUPYTER_DATA = Path(__file__).parent / "jupyter_data"
+
+
+def jupyter_path() -> str:
+    """``JUPYTER_PATH`` with the course's data folder first: JupyterLab finds the course's
+    prebuilt plugin in its ``labextensions/`` (Jupyter's own search path, no install step)."""
+    return os.pathsep.join(filter(None, [str(JUPYTER_DATA), os.environ.get("JUPYTER_PATH")]))
+
+
+def write_server_extensions(config_dir: Path) -> Path:
+    """``jupyter_server_config.json``: Validate through the course's handler, which runs it
+    off the server's event loop and reports its progress, in place of nbgrader's."""
+    import json
+
+    from grader.grading.validate_server import SERVER_EXTENSIONS
+
+    path = config_dir / "jupyter_server_config.json"
+    config = {"ServerApp": {"jpserver_extensions": SERVER_EXTENSIONS}}
+    path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    return path
 
 
 def fetched_dir(root: Path) -> Path:
@@ -110,7 +139,7 @@ def write_learner_mode(config_dir: Path) -> Path:
 
     page_config = config_dir / "labconfig" / "page_config.json"
     page_config.parent.mkdir(parents=True, exist_ok=True)
-    disabled = dict.fromkeys(INSTRUCTOR_PLUGINS, True)
+    disabled = dict.fromkeys(INSTRUCTOR_PLUGINS + OFFLINE_PLUGINS, True)
     page_config.write_text(json.dumps({"disabledExtensions": disabled}, indent=2) + "\n")
     return page_config
 

@@ -3,6 +3,7 @@ configured under build/, and the MLflow UI on the lab home, both on 127.0.0.1.""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -77,8 +78,28 @@ def test_learner_mode_hides_the_instructors_tools(repo):
         "@jupyter/nbgrader:formgrader": True,
         "@jupyter/nbgrader:create-assignment": True,
         "@jupyter/nbgrader:course-list": True,
+        "@jupyterlab/apputils-extension:announcements": True,  # the news pop-up: offline
     }
     assert not any("assignment-list" in p or "validate" in p for p in disabled)
+
+
+def test_validate_is_served_by_the_courses_extension_with_its_plugin_on_the_path(repo):
+    """nbgrader's validate server extension gives way to the course's (which runs Validate
+    off the event loop and reports progress), and JupyterLab finds the course's prebuilt
+    plugin through JUPYTER_PATH."""
+    import json
+
+    launch = lab_command(repo, open_browser=False)
+    config = Path(launch.env["JUPYTER_CONFIG_DIR"]) / "jupyter_server_config.json"
+    extensions = json.loads(config.read_text())["ServerApp"]["jpserver_extensions"]
+    assert extensions == {
+        "grader.grading.validate_server": True,
+        "nbgrader.server_extensions.validate_assignment": False,
+    }
+    data = Path(launch.env["JUPYTER_PATH"].split(os.pathsep)[0])
+    plugin = data / "labextensions" / "mlflow-lab-validate-progress"
+    built = json.loads((plugin / "package.json").read_text())["jupyterlab"]["_build"]
+    assert (plugin / built["load"]).is_file()
 
 
 def test_validate_runs_in_a_copy_and_the_start_page_says_so(repo):

@@ -240,4 +240,9 @@ KO: dict[str, str] = {
     # step 06 run again (grader/lab/lab.py, Lab.say_latest_version)
     "Version {version} is now the latest of {name}.": "이제 {name}의 최신 버전은 {version}입니다.",
     "Earlier versions stay registered; the endpoint predict-penguin keeps the version it serves until the next cell moves it to version {version}.": "이전 버전들도 등록된 채로 남습니다. 다음 셀이 엔드포인트 predict-penguin을 버전 {version}(으)로 옮길 때까지 엔드포인트는 지금 서빙하는 버전을 그대로 서빙합니다.",
+    # Validate's progress in JupyterLab (grader/grading/validate_server.py)
+    "Validate is running {notebook} from the top in a copy of your lab…": "검증(Validate)이 실습 사본에서 {notebook}을(를) 처음부터 실행하고 있습니다…",
+    "Validate is running {notebook} in a copy of your lab: cell {cell} of {cells}": "검증(Validate)이 실습 사본에서 {notebook}을(를) 실행하고 있습니다: 셀 {cells}개 중 {cell}번째",
+    "Validate ran {notebook} to the end ({cells} cells, {seconds:.0f} s)": "검증(Validate)이 {notebook}을(를) 끝까지 실행했습니다 (셀 {cells}개, {seconds:.0f}초)",
+    "Validate stopped in {notebook} after {cell} of {cells} cells": "검증(Validate)이 {notebook}의 셀 {cells}개 중 {cell}개를 실행한 뒤 멈췄습니다",
 }
