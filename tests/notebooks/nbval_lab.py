@@ -7,7 +7,9 @@ tagged ``nbval-check-output`` must print what the notebook stores (after
 lab notebook needs around nbval's run, through pytest's hooks:
 
 - each notebook runs alone, in a fresh lab home (``MLFLOW_LAB_HOME``, read by its
-  parameters cell) made before nbval starts its kernel;
+  parameters cell) made before nbval starts its kernel, and its kernel works in that
+  home's temporary folder, not in ``solutions/`` (step 04 saves a copy of its model to
+  ``model/`` under the working folder, as the lab does);
 - nbgrader scores a test cell 0 on any stderr, so a graded cell of a solution writes none;
 - when the notebook is done its endpoints are stopped, and no process of its lab home may
   outlive it;
@@ -57,6 +59,28 @@ def pytest_collection_modifyitems(items):
                 notebook.skip_compare = (*notebook.skip_compare, *NOT_COMPARED)
 
 
+def pytest_configure(config):
+    """nbval starts each kernel in its notebook's folder (``RunningKernel(cwd=...)``, no
+    option to choose): start it in the folder of the notebook's lab home instead, so that
+    what a notebook writes to its working folder never lands in the checkout."""
+    import nbval.plugin
+
+    if getattr(nbval.plugin.RunningKernel, "in_lab_folder", False):
+        return  # configured already (pytester runs pytest inside this one)
+
+    class KernelInLabFolder(nbval.plugin.RunningKernel):
+        in_lab_folder = True
+
+        def __init__(self, kernel_name, cwd=None, **options):
+            super().__init__(kernel_name, cwd=os.environ.get(_FOLDER) or cwd, **options)
+
+    nbval.plugin.RunningKernel = KernelInLabFolder
+
+
+#: The working folder of the notebook nbval is about to start, for its kernel.
+_FOLDER = "_NBVAL_LAB_FOLDER"
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
     """Before nbval starts a notebook's kernel (its file's setup), give it a lab home."""
@@ -64,7 +88,9 @@ def pytest_runtest_setup(item):
     if _is_nbval(item) and getattr(notebook, _HOME, None) is None:
         home = Path(tempfile.mkdtemp(prefix=f"nbval-{Path(notebook.name).stem}-")) / "lab"
         setattr(notebook, _HOME, home)
+        notebook._home_before = os.environ.get("MLFLOW_LAB_HOME")
         os.environ["MLFLOW_LAB_HOME"] = str(home)
+        os.environ[_FOLDER] = str(home.parent)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -100,7 +126,11 @@ def pytest_runtest_teardown(item, nextitem):
     home = getattr(notebook, _HOME)
     serving.stop_all(LabHome(home))
     _, left = psutil.wait_procs(processes_of(home), timeout=15)  # a JVM exits in seconds
-    os.environ.pop("MLFLOW_LAB_HOME", None)
+    os.environ.pop(_FOLDER, None)
+    if notebook._home_before is None:
+        os.environ.pop("MLFLOW_LAB_HOME", None)
+    else:  # the lab home the session had before this notebook
+        os.environ["MLFLOW_LAB_HOME"] = notebook._home_before
     if not left:
         shutil.rmtree(home.parent, ignore_errors=True)
     assert left == [], f"{notebook.name}: a process of its lab home outlived the notebook"

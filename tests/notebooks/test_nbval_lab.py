@@ -46,3 +46,23 @@ def test_each_notebook_has_its_own_lab_home_and_a_checked_print_out(pytester, mo
     show.outputs[0]["text"] = "nbval-two\n"
     _notebook(pytester.path / "one.ipynb", show)
     _run(pytester, monkeypatch).assert_outcomes(failed=1)
+
+
+def test_what_a_notebook_writes_to_its_working_folder_stays_out_of_the_checkout(
+    pytester, monkeypatch
+):
+    """Step 04's solution saves a model copy to ``model/`` under its working folder, as the
+    lab does: under nbval that folder is the notebook's temporary one, never ``solutions/``.
+    And the session's own lab home is back once the notebook is done."""
+    write = new_code_cell(
+        "import pathlib; pathlib.Path('model').mkdir(); print(pathlib.Path.cwd())"
+    )
+    _notebook(pytester.path / "a_writer.ipynb", write)
+    check = pytester.path / "test_after.py"
+    check.write_text(
+        "import os\n\ndef test_home_is_back():\n"
+        "    assert os.environ['MLFLOW_LAB_HOME'] == '/the/session/home'\n"
+    )
+    monkeypatch.setenv("MLFLOW_LAB_HOME", "/the/session/home")
+    _run(pytester, monkeypatch).assert_outcomes(passed=2)
+    assert not (pytester.path / "model").exists()
