@@ -29,20 +29,35 @@ def driver(name: str, *, engine: str | None = None) -> Driver:
 def pick(choice: str = "auto", *, engine: str | None = None) -> Driver:
     """The driver to grade with: ``choice``, or for 'auto' the first of :data:`DRIVERS`
     that works here; :class:`SandboxUnavailableError` says why when none does."""
-    names = DRIVERS if choice == "auto" else (choice,)
+    found, why = _first_working(choice, engine)
+    if found is None:
+        raise SandboxUnavailableError(
+            "Learners' kernels cannot be sandboxed on this machine:\n"
+            + "\n".join(f"  - {p}" for p in why)
+            + "\nFix that (`grader doctor` tells how), or grade only trusted work with "
+            "--sandbox none --unsafe (no sandbox)."
+        )
+    return found
+
+
+def problems(choice: str = "auto", *, engine: str | None = None) -> list[str]:
+    """Why no driver of ``choice`` can sandbox a unit here (each ``"<driver>: <why>"``, with
+    its fix); empty when one can."""
+    found, why = _first_working(choice, engine)
+    return [] if found is not None else why
+
+
+def _first_working(choice: str, engine: str | None) -> tuple[Driver | None, list[str]]:
+    """The first driver of ``choice`` that works here (or None), and why those before it
+    did not."""
     why = []
-    for name in names:
+    for name in DRIVERS if choice == "auto" else (choice,):
         found = driver(name, engine=engine)
         missing = found.problems()
         if not missing:
-            return found
+            return found, why
         why += [f"{name}: {p}" for p in missing]
-    raise SandboxUnavailableError(
-        "Learners' kernels cannot be sandboxed on this machine:\n"
-        + "\n".join(f"  - {p}" for p in why)
-        + "\nFix that (`grader doctor` tells how), or grade only trusted work with "
-        "--sandbox none --unsafe (no sandbox)."
-    )
+    return None, why
 
 
 @functools.cache

@@ -28,7 +28,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from grader.grading import placement, sandbox, starting_states
+from grader.grading import drivers, placement, starting_states
 from grader.grading.config import ASSIGNMENT, SandboxLimits, StartingStates
 from grader.grading.unit import Unit, grade_unit
 
@@ -91,7 +91,7 @@ def hold(data: bytes) -> bytes:
 
 def describe_worker(unsafe: bool, dask_worker=None) -> dict:
     """This worker as the grader needs to know it (``Client.run`` passes ``dask_worker``)."""
-    problems = [] if unsafe else list(sandbox.problems())
+    problems = [] if unsafe else drivers.problems()
     return {
         "name": str(dask_worker.name),
         "host": socket.gethostname(),
@@ -129,9 +129,12 @@ def grade_parcel(parcel: Parcel, template: bytes, state: bytes | None, options: 
     )
     if attempt > MAX_STARTS:
         return Graded(parcel.student, parcel.notebook, where, lost=True)
+    driver = None
     if options.limits is not None:
-        sandbox.require()  # a worker that cannot sandbox refuses, saying what it lacks
-        sandbox.remove_stale_cgroups()  # a lost unit of an earlier worker process on this host
+        # the driver this worker has (its `grader doctor`); one that has none refuses, saying
+        # what it lacks
+        driver = drivers.default_driver()
+        driver.remove_stale()  # a lost unit of an earlier worker process on this host
     scratch = _scratch() / f"unit-{uuid.uuid4().hex}"
     try:
         submitted = scratch / "submitted" / f"{parcel.notebook}.ipynb"
@@ -145,6 +148,7 @@ def grade_parcel(parcel: Parcel, template: bytes, state: bytes | None, options: 
             notebook_timeout=options.notebook_timeout,
             limits=None if options.limits is None else SandboxLimits(**options.limits),
             states=None if state is None else _unpacked(state),
+            driver=driver,
         )
         return _gather(scratch / "work", parcel, where, asdict(result))
     finally:

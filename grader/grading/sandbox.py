@@ -52,7 +52,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from grader.exceptions import SandboxUnavailableError
 from grader.grading import cgroup_v2, watchdog
 from grader.grading.cgroup_v2 import CgroupV2
 from grader.grading.config import SandboxLimits
@@ -368,17 +367,6 @@ def _trial(root: bool) -> list[str]:
         "user.max_user_namespaces > 0, and kernel.unprivileged_userns_clone=1 or "
         "kernel.apparmor_restrict_unprivileged_userns=0 where those exist)."
     ]
-
-
-def require() -> None:
-    """Raise :class:`SandboxUnavailableError` saying what is missing, unless all is there."""
-    missing = problems()
-    if missing:
-        raise SandboxUnavailableError(
-            "Learners' kernels cannot be sandboxed on this machine:\n"
-            + "\n".join(f"  - {p}" for p in missing)
-            + "\nFix that, or grade only trusted work with --unsafe (no sandbox)."
-        )
 
 
 def _weigh_parent() -> None:

@@ -264,6 +264,23 @@ def test_a_missing_driver_says_how_to_get_it(monkeypatch):
     assert "docker.io" in str(refused.value) and "grader doctor" in str(refused.value)
 
 
+def test_a_dask_worker_reports_every_driver_it_lacks_and_grades_with_the_one_it_has(
+    monkeypatch,
+):
+    """A worker describes itself with ``--sandbox auto``'s view (not bwrap's alone): a
+    worker with only a container engine can grade, and one with neither says both whys."""
+    from grader.grading import container, parcel
+
+    monkeypatch.setattr(BwrapDriver, "problems", lambda self: ("no bwrap: apt-get install",))
+    monkeypatch.setattr(container.ContainerDriver, "problems", lambda self: ())
+    assert drivers.problems() == []
+    assert drivers.pick().name == "container"
+    monkeypatch.setattr(container.ContainerDriver, "problems", lambda self: ("no engine",))
+    worker = parcel.describe_worker(False, type("W", (), {"name": "w1"})())
+    assert worker["problems"] == ["bwrap: no bwrap: apt-get install", "container: no engine"]
+    assert parcel.describe_worker(True, type("W", (), {"name": "w1"})())["problems"] == []
+
+
 def test_doctor_tells_the_truth_about_every_driver_that_works(tmp_path):
     """Each working driver's claims (uid, files, network) against what a probe observes."""
     table = doctor.rows()
