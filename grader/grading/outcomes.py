@@ -425,7 +425,7 @@ def audit(notebook: str) -> dict[str, dict]:
     tests = OUTCOMES.get(notebook, {})
     if not tests:
         return {}
-    quiet()
+    quiet(load_mlflow=notebook in READS_MLFLOW)
     lab = Lab()
     if notebook in READS_MLFLOW:
         lab.experiment_id = lab.backend.configure_mlflow(lab.experiment_name)

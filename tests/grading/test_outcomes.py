@@ -323,3 +323,26 @@ def test_a_huge_string_the_audit_quotes_keeps_its_output_small(lab_home):
     report = found["check_cluster_spec"]["report"]
     assert not found["check_cluster_spec"]["passed"]
     assert len(report) == outcomes.MAX_REPORT and "found:    xxxx" in report
+
+
+@pytest.mark.parametrize("notebook", STEPS)
+def test_only_the_steps_that_read_mlflow_load_it(notebook, tmp_path):
+    """The audit runs once per graded unit: importing MLflow (with pandas and PySpark's
+    Python side) costs it about 1.7 CPU-seconds, which steps 01-03 and 07 (records and
+    files only) do not pay."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from grader.grading.outcomes import audit; audit(sys.argv[1]); "
+        "print(sorted(m for m in ('mlflow', 'pandas', 'pyspark') if m in sys.modules))"
+    )
+    env = {"MLFLOW_LAB_HOME": str(tmp_path / "lab"), "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(
+        [sys.executable, "-c", code, notebook], env=env, capture_output=True, text=True, check=True
+    )
+    loaded = json.loads(done.stdout.strip().splitlines()[-1].replace("'", '"'))
+    if notebook in outcomes.READS_MLFLOW:
+        assert "mlflow" in loaded
+    else:
+        assert loaded == [], loaded
