@@ -38,8 +38,10 @@ def _mirror() -> str:
     for path in [Path("/etc/apt/sources.list"), *Path("/etc/apt/sources.list.d").glob("*")]:
         with contextlib.suppress(OSError):
             for line in path.read_text().splitlines():
-                for word in line.split():
-                    if "debian" in word and word.startswith("http"):
+                if line.lstrip().startswith("#"):  # a comment may name a mirror not in use
+                    continue
+                for word in line.split():  # "deb URL suite" and deb822's "URIs: URL"
+                    if word.startswith("http") and word.rstrip("/").endswith("/debian"):
                         return word.removesuffix("/")
     return "http://deb.debian.org/debian"
 
