@@ -5,20 +5,91 @@ sandbox's command prefix and talks to it over ZMQ ``ipc`` sockets in a folder bo
 see (the kernel has no network of its own to share with us). Whatever kernel the submitted
 notebook names, the kernel is this Python's ipykernel: a learner cannot pick another spec.
 Interrupts go as messages, because a signal would reach ``bwrap``, not the kernel.
+
+Every message the kernel sends is size-capped at the socket (:class:`CappedKernelClient`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
 
+import zmq
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import Int, List, Unicode
+from traitlets import Bool, Int, List, Type, Unicode
+
+#: The largest message the grader takes from a kernel. A cell's outputs are capped far below
+#: (20 MB in all), so a larger message never scores; refusing it is free.
+MAX_MESSAGE_BYTES = 32_000_000
 
 
-class SandboxedKernelManager(AsyncKernelManager):
+class CappedKernelClient(AsyncKernelClient):
+    """The grader's end of a sandboxed kernel's sockets: no message past ``max_message_bytes``.
+
+    A kernel may send anything. An exception with a 150 MB message travels as a 300 MB
+    message (its value and its traceback) that jupyter_client would read, copy and decode
+    whole in nbgrader's process (1.3 GB there) before the executor's output caps see it.
+    libzmq's ``ZMQ_MAXMSGSIZE`` refuses it at the socket, before allocating it, and drops
+    that connection, which loses the message: so once a connection drops while the
+    kernel's process lives, the client says the kernel is gone (the cell ends at once, not
+    at its timeout) and :attr:`message_too_large` says why.
+    """
+
+    max_message_bytes = Int(MAX_MESSAGE_BYTES).tag(config=True)
+    message_too_large = Bool(False)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._monitors: list[zmq.Socket] = []
+
+    def _create_connected_socket(self, channel: str, identity: bytes | None = None):
+        # A context applies its default options to each socket it makes, before it connects.
+        self.context.setsockopt(zmq.MAXMSGSIZE, self.max_message_bytes)
+        sock = super()._create_connected_socket(channel, identity=identity)
+        monitor = sock.get_monitor_socket(zmq.EVENT_DISCONNECTED)
+        self._monitors.append(zmq.Socket.shadow(monitor.underlying))  # read without a loop
+        return sock
+
+    def _dropped(self) -> bool:
+        """Whether any of the kernel's connections dropped since the channels started."""
+        for monitor in self._monitors:
+            with contextlib.suppress(zmq.Again):
+                monitor.recv_multipart(zmq.NOBLOCK)
+                return True
+        return False
+
+    async def _async_is_alive(self) -> bool:
+        alive = await super()._async_is_alive()  # the kernel's process
+        if alive and (self.message_too_large or self._dropped()):
+            self.message_too_large = True
+            if isinstance(self.parent, CappedKernelManager):
+                self.parent.message_too_large = True
+            return False
+        return alive
+
+    is_alive = _async_is_alive
+
+    def stop_channels(self) -> None:
+        for monitor in self._monitors:
+            monitor.close(linger=0)
+        self._monitors.clear()
+        super().stop_channels()
+
+
+class CappedKernelManager(AsyncKernelManager):
+    """A kernel manager whose clients cap every message (:class:`CappedKernelClient`)."""
+
+    client_factory = Type(CappedKernelClient, klass=AsyncKernelClient)
+    #: Set by the client when the kernel sent a message past the cap (the client is gone
+    #: by the time the executor reports a dead kernel; its manager is not).
+    message_too_large = Bool(False)
+
+
+class SandboxedKernelManager(CappedKernelManager):
     """Start ipykernel in the sandbox described by its (traitlets) configuration."""
 
     prefix = List(Unicode(), help="Command that runs its arguments inside the sandbox.").tag(

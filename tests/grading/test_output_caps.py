@@ -103,3 +103,30 @@ def test_a_real_kernels_huge_exception_is_cut_before_the_notebook_keeps_it():
     assert len(nbformat.writes(nb)) < 10_000
     assert past_a_cap(nb.cells).startswith("this notebook's kernel sent an error output of")
     assert nb.cells[1].outputs[0].text == "1\n"  # the notebook ran on
+
+
+def test_a_message_past_the_socket_cap_is_refused_and_ends_the_notebook_at_once():
+    """A 40 MB exception travels as an 80 MB message (value and traceback): libzmq refuses
+    it before the grader holds it, and the executor reports it as too large at once (a
+    wait for the lost reply would end in a timeout instead)."""
+    from grader.grading.sandboxed_kernel import MAX_MESSAGE_BYTES, CappedKernelManager
+
+    assert MAX_MESSAGE_BYTES < 80_000_000
+    nb = new_notebook(
+        cells=[
+            new_code_cell("print('before')"),
+            new_code_cell('raise ValueError("x" * 40_000_000)'),
+            new_code_cell("print(1)"),
+        ]
+    )
+    ex = SurviveDeadKernel(timeout=120, allow_errors=True, kernel_name="python3")
+    ex.kernel_manager_class = CappedKernelManager
+    ex.preprocess(nb, {})
+    assert nb.cells[0].outputs[0].text == "before\n"
+    assert [o.ename for o in nb.cells[1].outputs] == [OUTPUT_TOO_LARGE]
+    assert past_a_cap(nb.cells) == (
+        f"this notebook's kernel sent a message past {MAX_MESSAGE_BYTES} bytes "
+        "(refused at the socket)"
+    )
+    assert "not run" in nb.cells[2].outputs[0].evalue
+    assert len(nbformat.writes(nb)) < 10_000

@@ -7,7 +7,9 @@ code cell after it get an error output, so nbgrader scores exactly those tests 0
 
 What the kernel sends is also held to size caps here, the one place it enters the grader:
 a cell's output, an error's message and traceback, a display update, a widget message, and
-all the notebook's outputs together. Past the cell cap the rest of a cell's output is cut;
+all the notebook's outputs together; for a sandboxed kernel, any one message, at the
+socket (``sandboxed_kernel.MAX_MESSAGE_BYTES``: libzmq refuses it before the grader holds
+it, and the kernel counts as gone). Past the cell cap the rest of a cell's output is cut;
 past any other cap the notebook gets an ``OutputTooLarge`` error, and the whole unit then
 scores nothing (``collect.py``), so an output too large to keep never earns a point.
 """
@@ -17,6 +19,8 @@ from __future__ import annotations
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Int
+
+from grader.grading.sandboxed_kernel import MAX_MESSAGE_BYTES
 
 KERNEL_DIED = "KernelDied"
 #: nbclient's name for a cell that ran out of time (collect.py reads it as "timed out").
@@ -127,6 +131,13 @@ class SurviveDeadKernel(Execute):
                 )
             )
 
+    def create_kernel_manager(self):
+        """The kernel's manager, kept: it says whether the kernel sent a message past the
+        socket cap (:class:`~grader.grading.sandboxed_kernel.CappedKernelClient`), after
+        nbclient has let go of it."""
+        self._manager = super().create_kernel_manager()
+        return self._manager
+
     def preprocess_cell(self, cell, resources, index):
         self._running_index = index  # the cell to blame if the kernel dies now
         return super().preprocess_cell(cell, resources, index)
@@ -136,7 +147,15 @@ class SurviveDeadKernel(Execute):
         try:
             return super().preprocess(nb, resources, km=km)
         except Exception as exc:  # DeadKernelError and the errors a dying kernel causes
-            if _is_unresponsive(exc):  # timed out, then did not even answer the interrupt
+            if getattr(getattr(self, "_manager", None), "message_too_large", False):
+                what = f"a message past {MAX_MESSAGE_BYTES} bytes (refused at the socket)"
+                self.log.warning("The kernel sent %s", what)
+                self._too_large = what
+                self._fail_rest(
+                    nb, OUTPUT_TOO_LARGE, f"this notebook's kernel sent {what}",
+                    "not run: the kernel's connection was closed",
+                )  # fmt: skip
+            elif _is_unresponsive(exc):  # timed out, then did not even answer the interrupt
                 self.log.warning("The kernel stopped answering: %s", exc)
                 message = "the cell timed out and the kernel stopped answering"
                 self._fail_rest(nb, TIMED_OUT, message, "not run: the kernel stopped answering")
