@@ -112,6 +112,24 @@ def lab_settings(folder: Path) -> Path:
 
 
 @contextlib.contextmanager
+def browser_page(executable: str, failure: str, **options) -> Iterator:
+    """A page of Debian's chromium, 1400 by 1000 (``options`` go to ``new_page``): when the
+    block fails, its screenshot is ``ARTIFACTS/failure``."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, **options)
+        try:
+            yield page
+        except Exception:
+            page.screenshot(path=ARTIFACTS / failure)
+            raise
+        finally:
+            browser.close()
+
+
+@contextlib.contextmanager
 def jupyter_lab(root: Path, logs: Path, **options) -> Iterator[tuple[str, subprocess.Popen]]:
     """JupyterLab as ``grader lab`` starts it (``options`` go to ``lab_command``), serving
     ``root``: its URL and process while the block runs; shut down, kernels too, after."""
@@ -188,8 +206,6 @@ def run_all(page, *, after: int = 0) -> None:
 
 
 def test_notebook_checks_pass_and_the_mlflow_ui_shows_the_run(browser_env):
-    from playwright.sync_api import sync_playwright
-
     lab, ui = browser_env["lab"], browser_env["ui"]
     # nbgrader's Assignments list: the course's assignment, released with its start page
     # and its 7 steps.
@@ -199,56 +215,48 @@ def test_notebook_checks_pass_and_the_mlflow_ui_shows_the_run(browser_env):
     assert [(a["assignment_id"], a["status"], len(a["notebooks"])) for a in listed["value"]] == [
         (ASSIGNMENT, "released", 8)
     ]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=browser_env["chromium"], args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="ko-KR")
-        try:
-            page.goto(f"{lab}/lab/tree/ko/mlflow_lab/{NOTEBOOK}.ipynb?token={TOKEN}")
-            page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=60_000)
-            page.get_by_text(re.compile(r"\| Idle")).first.wait_for(timeout=60_000)  # kernel up
-            page.screenshot(path=ARTIFACTS / "1-notebook-opened.png")
-            run_all(page)
+    with browser_page(browser_env["chromium"], "failure.png", locale="ko-KR") as page:
+        page.goto(f"{lab}/lab/tree/ko/mlflow_lab/{NOTEBOOK}.ipynb?token={TOKEN}")
+        page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=60_000)
+        page.get_by_text(re.compile(r"\| Idle")).first.wait_for(timeout=60_000)  # kernel up
+        page.screenshot(path=ARTIFACTS / "1-notebook-opened.png")
+        run_all(page)
 
-            # Every self-check table: all its checks passed, in Korean.
-            tables = page.locator(".jp-OutputArea-output", has_text="개 통과")
-            summaries = [t.split("\n")[0] for t in tables.all_inner_texts()]
-            counts = [re.search(r"(\d+)개 중 (\d+)개 통과", s) for s in summaries]
-            assert len(counts) == 3, summaries  # register, endpoint, endpoint.others (hidden)
-            assert all(m and m.group(1) == m.group(2) for m in counts), summaries
-            assert "✘" not in "".join(tables.all_inner_texts())
-            for i in range(tables.count()):
-                tables.nth(i).scroll_into_view_if_needed()
-                tables.nth(i).screenshot(path=ARTIFACTS / f"2-self-check-{i + 1}.png")
-            picture = page.locator(".jp-Cell", has_text="next to their true species").locator("img")
-            picture.scroll_into_view_if_needed()
-            assert picture.count() == 1
-            page.screenshot(path=ARTIFACTS / "3-endpoint-answers.png")
+        # Every self-check table: all its checks passed, in Korean.
+        tables = page.locator(".jp-OutputArea-output", has_text="개 통과")
+        summaries = [t.split("\n")[0] for t in tables.all_inner_texts()]
+        counts = [re.search(r"(\d+)개 중 (\d+)개 통과", s) for s in summaries]
+        assert len(counts) == 3, summaries  # register, endpoint, endpoint.others (hidden)
+        assert all(m and m.group(1) == m.group(2) for m in counts), summaries
+        assert "✘" not in "".join(tables.all_inner_texts())
+        for i in range(tables.count()):
+            tables.nth(i).scroll_into_view_if_needed()
+            tables.nth(i).screenshot(path=ARTIFACTS / f"2-self-check-{i + 1}.png")
+        picture = page.locator(".jp-Cell", has_text="next to their true species").locator("img")
+        picture.scroll_into_view_if_needed()
+        assert picture.count() == 1
+        page.screenshot(path=ARTIFACTS / "3-endpoint-answers.png")
 
-            # The MLflow UI on the same lab home: the run, then the registered model.
-            api = f"{ui}/ajax-api/2.0/mlflow"
-            experiment = requests.get(f"{api}/experiments/get-by-name",
-                                      params={"experiment_name": f"/Users/{USER}/mlflow_lab"},
-                                      timeout=10).json()["experiment"]  # fmt: skip
-            runs = requests.post(f"{api}/runs/search", timeout=10,
-                                 json={"experiment_ids": [experiment["experiment_id"]]}).json()["runs"]  # fmt: skip
-            run_id, run_name = runs[0]["info"]["run_id"], runs[0]["info"]["run_name"]
-            view = "?workflowType=machine_learning"  # the UI's model-training view
-            page.add_init_script(CLOSE_ASSISTANT)
-            page.goto(f"{ui}/#/experiments/{experiment['experiment_id']}/runs{view}")
-            page.get_by_text(run_name).first.wait_for(timeout=60_000)
-            page.screenshot(path=ARTIFACTS / "4-mlflow-runs.png")
-            page.goto(f"{ui}/#/experiments/{experiment['experiment_id']}/runs/{run_id}{view}")
-            page.get_by_text("Penguin Predictor").first.wait_for(timeout=60_000)
-            page.get_by_text("accuracy").first.wait_for(timeout=60_000)
-            page.screenshot(path=ARTIFACTS / "5-mlflow-run.png")
-            page.goto(f"{ui}/#/models{view}")
-            page.get_by_text("Penguin Predictor").first.wait_for(timeout=60_000)
-            page.get_by_text("Version 1").first.wait_for(timeout=60_000)
-            page.keyboard.press("Escape")  # the "new Model Registry UI" announcement
-            page.wait_for_timeout(500)
-            page.screenshot(path=ARTIFACTS / "6-mlflow-models.png")
-        except Exception:
-            page.screenshot(path=ARTIFACTS / "failure.png")
-            raise
-        finally:
-            browser.close()
+        # The MLflow UI on the same lab home: the run, then the registered model.
+        api = f"{ui}/ajax-api/2.0/mlflow"
+        experiment = requests.get(f"{api}/experiments/get-by-name",
+                                  params={"experiment_name": f"/Users/{USER}/mlflow_lab"},
+                                  timeout=10).json()["experiment"]  # fmt: skip
+        runs = requests.post(f"{api}/runs/search", timeout=10,
+                             json={"experiment_ids": [experiment["experiment_id"]]}).json()["runs"]  # fmt: skip
+        run_id, run_name = runs[0]["info"]["run_id"], runs[0]["info"]["run_name"]
+        view = "?workflowType=machine_learning"  # the UI's model-training view
+        page.add_init_script(CLOSE_ASSISTANT)
+        page.goto(f"{ui}/#/experiments/{experiment['experiment_id']}/runs{view}")
+        page.get_by_text(run_name).first.wait_for(timeout=60_000)
+        page.screenshot(path=ARTIFACTS / "4-mlflow-runs.png")
+        page.goto(f"{ui}/#/experiments/{experiment['experiment_id']}/runs/{run_id}{view}")
+        page.get_by_text("Penguin Predictor").first.wait_for(timeout=60_000)
+        page.get_by_text("accuracy").first.wait_for(timeout=60_000)
+        page.screenshot(path=ARTIFACTS / "5-mlflow-run.png")
+        page.goto(f"{ui}/#/models{view}")
+        page.get_by_text("Penguin Predictor").first.wait_for(timeout=60_000)
+        page.get_by_text("Version 1").first.wait_for(timeout=60_000)
+        page.keyboard.press("Escape")  # the "new Model Registry UI" announcement
+        page.wait_for_timeout(500)
+        page.screenshot(path=ARTIFACTS / "6-mlflow-models.png")

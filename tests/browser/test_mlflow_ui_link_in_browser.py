@@ -20,6 +20,7 @@ from grader.lab.home import LabHome
 from tests.browser.test_lab_in_browser import (
     ARTIFACTS,
     CLOSE_ASSISTANT,
+    browser_page,
     chromium,
     free_port,
     start,
@@ -67,7 +68,6 @@ def step_04_ran(tmp_path, lab_home, monkeypatch) -> Iterator[dict]:
 
 def test_the_printed_run_link_shows_the_runs_metrics(step_04_ran):
     import mlflow
-    from playwright.sync_api import sync_playwright
 
     printed = "".join(stdout_of(c) for c in step_04_ran["notebook"].cells)
     links = RUN_LINK.findall(printed)
@@ -79,21 +79,13 @@ def test_the_printed_run_link_shows_the_runs_metrics(step_04_ran):
     metrics = run.data.metrics
     assert set(METRICS) <= set(metrics), metrics
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=step_04_ran["chromium"], args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    with browser_page(step_04_ran["chromium"], "mlflow-run-link-failure.png") as page:
         page.add_init_script(CLOSE_ASSISTANT)
-        try:
-            page.goto(links[0])
-            page.get_by_text(run.info.run_id).first.wait_for(timeout=60_000)
-            page.get_by_text(METRICS[0]).first.wait_for(timeout=60_000)
-            page.screenshot(path=ARTIFACTS / "mlflow-run-link.png", full_page=True)
-            text = page.inner_text("body")
-        except Exception:
-            page.screenshot(path=ARTIFACTS / "mlflow-run-link-failure.png")
-            raise
-        finally:
-            browser.close()
+        page.goto(links[0])
+        page.get_by_text(run.info.run_id).first.wait_for(timeout=60_000)
+        page.get_by_text(METRICS[0]).first.wait_for(timeout=60_000)
+        page.screenshot(path=ARTIFACTS / "mlflow-run-link.png", full_page=True)
+        text = page.inner_text("body")
     # The run's page, not the experiment's: its id, and its metrics table as the store has it.
     lines = [line.strip() for line in text.splitlines()]
     assert lines[lines.index("Run ID") + 1] == run.info.run_id

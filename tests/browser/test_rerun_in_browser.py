@@ -19,7 +19,14 @@ from grader.config import Settings
 from grader.grading.isolation import kill_processes_of, processes_of
 from grader.lab.home import LabHome
 from grader.lab.records import RecordStore
-from tests.browser.test_lab_in_browser import ARTIFACTS, TOKEN, chromium, jupyter_lab, run_all
+from tests.browser.test_lab_in_browser import (
+    ARTIFACTS,
+    TOKEN,
+    browser_page,
+    chromium,
+    jupyter_lab,
+    run_all,
+)
 from tests.notebooks.conftest import SOLUTIONS
 
 pytestmark = pytest.mark.slow
@@ -58,34 +65,22 @@ def last_count(page) -> int:
 
 
 def test_run_all_twice_reuses_the_one_cluster(lab):
-    from playwright.sync_api import sync_playwright
-
     assert Settings.from_env().user_name == USER
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=lab["chromium"], args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        try:
-            page.goto(f"{lab['lab']}/lab/tree/mlflow_lab/{NOTEBOOK}.ipynb?token={TOKEN}")
-            page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=60_000)
-            page.get_by_text(re.compile(r"\| Idle")).first.wait_for(timeout=60_000)  # kernel up
-            create = page.locator(".jp-CodeCell", has_text="create_and_wait(").locator(
-                ".jp-OutputArea-output"
-            )
-            run_all(page)
-            first = "\n".join(create.all_inner_texts())
-            page.screenshot(path=ARTIFACTS / "rerun-02-first.png")
-            run_all(page, after=last_count(page))
-            again = "\n".join(create.all_inner_texts())
-            create.first.scroll_into_view_if_needed()
-            page.screenshot(path=ARTIFACTS / "rerun-02-again.png")
-            checks = page.locator(
-                ".jp-OutputArea-output", has_text="checks passed"
-            ).all_inner_texts()
-        except Exception:
-            page.screenshot(path=ARTIFACTS / "rerun-failure.png")
-            raise
-        finally:
-            browser.close()
+    with browser_page(lab["chromium"], "rerun-failure.png") as page:
+        page.goto(f"{lab['lab']}/lab/tree/mlflow_lab/{NOTEBOOK}.ipynb?token={TOKEN}")
+        page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=60_000)
+        page.get_by_text(re.compile(r"\| Idle")).first.wait_for(timeout=60_000)  # kernel up
+        create = page.locator(".jp-CodeCell", has_text="create_and_wait(").locator(
+            ".jp-OutputArea-output"
+        )
+        run_all(page)
+        first = "\n".join(create.all_inner_texts())
+        page.screenshot(path=ARTIFACTS / "rerun-02-first.png")
+        run_all(page, after=last_count(page))
+        again = "\n".join(create.all_inner_texts())
+        create.first.scroll_into_view_if_needed()
+        page.screenshot(path=ARTIFACTS / "rerun-02-again.png")
+        checks = page.locator(".jp-OutputArea-output", has_text="checks passed").all_inner_texts()
 
     # Outside the browser and the kernel: the lab home's records of clusters.
     records = list(RecordStore(LabHome(lab["home"]).clusters))

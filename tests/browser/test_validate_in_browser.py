@@ -24,6 +24,7 @@ from grader.grading.validation import PREFIX
 from tests.browser.test_lab_in_browser import (
     ARTIFACTS,
     TOKEN,
+    browser_page,
     chromium,
     jupyter_lab,
 )
@@ -61,31 +62,21 @@ def lab(tmp_path, lab_home) -> Iterator[dict]:
 
 
 def test_validate_on_a_mistaken_01_leaves_the_learners_data_file(lab):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=lab["chromium"], args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        try:
-            page.goto(f"{lab['lab']}/lab/tree/mlflow_lab/01_provision.ipynb?token={TOKEN}")
-            page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=60_000)
-            page.get_by_role("button", name="Validate").first.click()
-            page.get_by_text(RUNNING).first.wait_for(timeout=120_000)
-            page.screenshot(path=ARTIFACTS / "validate-progress.png")
-            results = page.locator(".jp-Dialog", has_text="Validation Results")
-            # the progress reached the page while Validate ran: the server was not held
-            assert results.count() == 0
-            status = requests.get(f"{lab['lab']}/api/status?token={TOKEN}", timeout=60)
-            assert status.ok
-            results.wait_for(timeout=300_000)
-            page.get_by_text(DONE).first.wait_for(timeout=30_000)
-            page.screenshot(path=ARTIFACTS / "validate-mistaken-01.png")
-            assert 'lab.check("provision.data")' in results.inner_text()
-        except Exception:
-            page.screenshot(path=ARTIFACTS / "validate-failure.png")
-            raise
-        finally:
-            browser.close()
+    with browser_page(lab["chromium"], "validate-failure.png") as page:
+        page.goto(f"{lab['lab']}/lab/tree/mlflow_lab/01_provision.ipynb?token={TOKEN}")
+        page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=60_000)
+        page.get_by_role("button", name="Validate").first.click()
+        page.get_by_text(RUNNING).first.wait_for(timeout=120_000)
+        page.screenshot(path=ARTIFACTS / "validate-progress.png")
+        results = page.locator(".jp-Dialog", has_text="Validation Results")
+        # the progress reached the page while Validate ran: the server was not held
+        assert results.count() == 0
+        status = requests.get(f"{lab['lab']}/api/status?token={TOKEN}", timeout=60)
+        assert status.ok
+        results.wait_for(timeout=300_000)
+        page.get_by_text(DONE).first.wait_for(timeout=30_000)
+        page.screenshot(path=ARTIFACTS / "validate-mistaken-01.png")
+        assert 'lab.check("provision.data")' in results.inner_text()
     assert lab["data"].read_bytes() == LEARNERS_DATA
     assert not (lab["data"].parent / "penguin.csv").exists()
     copies = Path(tempfile.gettempdir()) / f"{PREFIX}{lab['server'].pid}-"

@@ -129,15 +129,19 @@ def test_a_fork_bomb_stops_at_the_process_cap(jail):
     assert jail.cgroup.forks_refused() >= 1
 
 
+#: Processes that try to outlive their unit: one in a new session, one forked and detached.
+ESCAPING = (
+    "import os, subprocess, time\n"
+    "subprocess.Popen(['sleep', '300'], start_new_session=True)\n"
+    "if os.fork() == 0:\n"
+    "    os.setsid()\n"
+    "    time.sleep(300)\n"
+    "time.sleep(300)\n"
+)
+
+
 def test_destroy_leaves_nothing_of_the_unit(jail):
-    code = (
-        "import os, subprocess, time\n"
-        "subprocess.Popen(['sleep', '300'], start_new_session=True)\n"
-        "if os.fork() == 0:\n"
-        "    os.setsid()\n"
-        "    time.sleep(300)\n"
-        "time.sleep(300)\n"
-    )
+    code = ESCAPING
     command = jail.command([sys.executable, "-c", code], env=jail.env({}))
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30

@@ -26,6 +26,7 @@ from grader.grading.autograde import choose_driver
 from grader.grading.cgroup_v2 import CgroupV2
 from grader.grading.config import SandboxLimits
 from grader.grading.sandbox import BwrapDriver, BwrapSandbox
+from tests.grading.test_sandbox import ESCAPING
 
 ROOT = os.geteuid() == 0
 #: An unprivileged account every Linux has; the rootless tests grade as it.
@@ -89,14 +90,7 @@ def test_a_unit_on_the_real_v2_mount_is_joined_and_killed_whole(v2_mount, tmp_pa
         group.name, writable=[unit / "home", unit / "tmp"], home=unit / "home",
         tmp=unit / "tmp", private=unit / "private", limits=SandboxLimits(), cgroup=group,
     )  # fmt: skip
-    code = (
-        "import os, subprocess, time\n"
-        "subprocess.Popen(['sleep', '300'], start_new_session=True)\n"
-        "if os.fork() == 0:\n"
-        "    os.setsid()\n"
-        "    time.sleep(300)\n"
-        "time.sleep(300)\n"
-    )
+    code = ESCAPING
     proc = subprocess.Popen(made.command([sys.executable, "-c", code], env=made.env({})))
     try:
         deadline = time.monotonic() + 30
