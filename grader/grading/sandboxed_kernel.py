@@ -25,6 +25,8 @@ from traitlets import Bool, Int, List, Type, Unicode
 #: The largest message the grader takes from a kernel. A cell's outputs are capped far below
 #: (20 MB in all), so a larger message never scores; refusing it is free.
 MAX_MESSAGE_BYTES = 32_000_000
+#: What the executor says of a message the socket refused.
+REFUSED = f"a message past {MAX_MESSAGE_BYTES} bytes (refused at the socket)"
 
 
 class CappedKernelClient(AsyncKernelClient):
@@ -34,9 +36,15 @@ class CappedKernelClient(AsyncKernelClient):
     message (its value and its traceback) that jupyter_client would read, copy and decode
     whole in nbgrader's process (1.3 GB there) before the executor's output caps see it.
     libzmq's ``ZMQ_MAXMSGSIZE`` refuses it at the socket, before allocating it, and drops
-    that connection, which loses the message: so once a connection drops while the
-    kernel's process lives, the client says the kernel is gone (the cell ends at once, not
-    at its timeout) and :attr:`message_too_large` says why.
+    that connection (which reconnects), losing the message. Which channel dropped decides:
+
+    - a reply channel (shell, control, stdin): the reply is lost, so the client says the
+      kernel is gone (the cell ends at once, not at its timeout) and
+      :attr:`message_too_large` says why;
+    - IOPub: outputs were lost (a cell printed 100 MB at once, say). The executor reads
+      :meth:`take_lost_outputs` when the cell's reply has come: a cell that raised counts
+      as too large (its error may be what was lost), one that did not keeps its points
+      with its output cut.
     """
 
     max_message_bytes = Int(MAX_MESSAGE_BYTES).tag(config=True)
@@ -44,27 +52,51 @@ class CappedKernelClient(AsyncKernelClient):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self._monitors: list[zmq.Socket] = []
+        self._monitors: dict[str, zmq.Socket] = {}
+        self._lost_outputs = False
 
     def _create_connected_socket(self, channel: str, identity: bytes | None = None):
         # A context applies its default options to each socket it makes, before it connects.
         self.context.setsockopt(zmq.MAXMSGSIZE, self.max_message_bytes)
         sock = super()._create_connected_socket(channel, identity=identity)
         monitor = sock.get_monitor_socket(zmq.EVENT_DISCONNECTED)
-        self._monitors.append(zmq.Socket.shadow(monitor.underlying))  # read without a loop
+        self._monitors[channel] = zmq.Socket.shadow(monitor.underlying)  # read without a loop
         return sock
 
-    def _dropped(self) -> bool:
-        """Whether any of the kernel's connections dropped since the channels started."""
-        for monitor in self._monitors:
-            with contextlib.suppress(zmq.Again):
+    def _dropped(self, channel: str) -> bool:
+        """Whether ``channel``'s connection dropped since this was last asked."""
+        monitor, dropped = self._monitors.get(channel), False
+        while monitor is not None:
+            try:
                 monitor.recv_multipart(zmq.NOBLOCK)
-                return True
-        return False
+            except zmq.Again:
+                break
+            dropped = True
+        return dropped
+
+    def take_lost_outputs(self) -> bool:
+        """Whether IOPub lost a message since this was last asked."""
+        if self._dropped("iopub"):
+            self._lost_iopub()
+        lost, self._lost_outputs = self._lost_outputs, False
+        return lost
+
+    def _lost_iopub(self) -> None:
+        """IOPub dropped a message. libzmq does not reconnect after refusing one, and the
+        kernel's end forgets the subscription: connect the same socket again (what the
+        kernel publishes before the new subscription reaches it is lost too)."""
+        self._lost_outputs = True
+        sock, url = self.iopub_channel.socket, self._make_url("iopub")
+        with contextlib.suppress(zmq.ZMQError):
+            sock.disconnect(url)
+        sock.connect(url)
 
     async def _async_is_alive(self) -> bool:
         alive = await super()._async_is_alive()  # the kernel's process
-        if alive and (self.message_too_large or self._dropped()):
+        if self._dropped("iopub"):
+            self._lost_iopub()
+        replies = [self._dropped(channel) for channel in ("shell", "control", "stdin")]
+        if alive and (self.message_too_large or any(replies)):
             self.message_too_large = True
             if isinstance(self.parent, CappedKernelManager):
                 self.parent.message_too_large = True
@@ -74,7 +106,7 @@ class CappedKernelClient(AsyncKernelClient):
     is_alive = _async_is_alive
 
     def stop_channels(self) -> None:
-        for monitor in self._monitors:
+        for monitor in self._monitors.values():
             monitor.close(linger=0)
         self._monitors.clear()
         super().stop_channels()

@@ -71,6 +71,28 @@ class Case:
     or_points: dict[str, dict[str, float]] | None = None
 
 
+def assert_earned(case: Case, tests: list[dict], grades: dict) -> None:
+    """``case`` got exactly what it earned: its points per notebook (or its other fair
+    outcome), the reason of each failed test; ``tests`` are its rows of ``tests.csv``,
+    ``grades`` its row of ``grades.csv``."""
+    for notebook, expected in case.points.items():
+        got = {r["test"]: float(r["points"]) for r in tests if r["notebook"] == notebook}
+        if case.or_points and got == case.or_points.get(notebook):
+            expected = case.or_points[notebook]  # the other fair outcome (see Case.or_points)
+            assert {r["reason"] for r in tests if r["notebook"] == notebook
+                    and r["result"] == "fail"} == {"kernel died"}  # fmt: skip
+        if expected:
+            assert got == expected, (case.student, notebook, got)
+        assert float(grades[notebook]) == sum(expected.values()), grades
+    for notebook, why in case.reasons.items():
+        failed = [r for r in tests if r["notebook"] == notebook and r["result"] == "fail"]
+        assert failed, f"{case.student} {notebook}: nothing failed"
+        for r in failed:
+            assert any(w in r["reason"] for w in ([why] if isinstance(why, str) else why)), r
+    for notebook, r in ((r["notebook"], r) for r in tests if r["result"] == "fail"):
+        assert r["reason"], f"{notebook}/{r['test']} lost points without a reason"
+
+
 def _notebook(connect: str = CONNECT, upload: str = UPLOAD, step: str = STEP):
     nb = learner_notebook(step)
     for cell in nb.cells:

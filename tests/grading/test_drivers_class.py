@@ -1,14 +1,14 @@
-"""The adversarial class's representative cases, graded under each other driver, score the
-points the main class (graded once per session with ``bwrap`` as root, test_adversarial.py)
-is held to.
+"""The adversarial class, every case of it, graded under each other driver, scores what the
+main class (graded once per session with ``bwrap`` as root, test_adversarial.py) is held to.
 
-The whole class takes a quarter of an hour to grade: repeating it per driver would not fit
-CI. These four units stand for it: the honest student's step 01, a memory bomb, a fork bomb
-and a snoop that reads, writes, lists and connects outside its sandbox. Each is graded by
-``grader autograde --sandbox DRIVER`` as an instructor would run it (for ``bwrap`` without
-root, as the unprivileged ``nobody``), and must get exactly the points of
-:func:`tests.grading.adversarial.cases` (alice: full marks), leave the canary unread and
-unchanged, reach no host port and record its driver in the class summary.
+Each class is graded by ``grader autograde --sandbox DRIVER`` as an instructor would run it
+(for ``bwrap`` without root, as the unprivileged ``nobody``): every case of
+:func:`tests.grading.adversarial.cases` must get exactly its points and reasons
+(:func:`~tests.grading.adversarial.assert_earned`), the honest student's step 01 full
+marks, the canary unread and unchanged, no host port reached, and the class summary must
+record the driver. Only the honest student's Spark steps are left out (the main class has
+them): they add minutes of Spark per driver and test no attack. About three minutes per
+driver here, five through the container engine.
 """
 
 from __future__ import annotations
@@ -28,15 +28,20 @@ import pytest
 
 from grader.grading.config import GIB
 from tests.grading import engine
-from tests.grading.adversarial import STEP, Targets, cases, free_port, write_case
+from tests.grading.adversarial import (
+    STEP,
+    Targets,
+    assert_earned,
+    cases,
+    free_port,
+    write_case,
+)
 from tests.grading.engine import docker_host, grading_image  # noqa: F401 - fixtures
 from tests.grading.make_submissions import SOLUTIONS, learner_notebook, write_student
 from tests.grading.test_sandbox_drivers import NOBODY, _as_nobody
 
 pytestmark = pytest.mark.slow
 
-#: The cases that stand for the whole class under another driver.
-SUBSET = ("snoop", "fault-memory-bomb", "fault-fork-bomb")
 #: The main class's caps (conftest.LIMITS) and time limits.
 OPTIONS = ["--memory-limit", str(3 * GIB), "--process-limit", "1024", "--workers", "2",
            "--cell-timeout", "120", "--notebook-timeout", "600"]  # fmt: skip
@@ -66,7 +71,7 @@ def scratch():
 
 
 @pytest.mark.parametrize("name", list(DRIVERS))
-def test_the_representative_cases_score_as_in_the_main_class(name, scratch, request):
+def test_every_case_scores_under_each_driver_as_in_the_main_class(name, scratch, request):
     label, as_nobody, runs_here = DRIVERS[name]
     if name == "container" and engine.wanted():
         request.getfixturevalue("grading_image")  # a daemon of this session, the image built
@@ -88,7 +93,7 @@ def test_the_representative_cases_score_as_in_the_main_class(name, scratch, requ
         host_port=listener.getsockname()[1], decoy_pid=decoy.pid,
         decoy_started=psutil.Process(decoy.pid).create_time(),
     )  # fmt: skip
-    chosen = {c.student: c for c in cases(targets) if c.student in SUBSET}
+    chosen = {c.student: c for c in cases(targets)}
     for case in chosen.values():
         write_case(subs, case)
     write_student(subs, "alice", {STEP: learner_notebook(STEP)})
@@ -116,14 +121,12 @@ def test_the_representative_cases_score_as_in_the_main_class(name, scratch, requ
     assert done.stdout.splitlines()[0].startswith(f"sandbox: {label}"), done.stdout[:300]
 
     tests = list(csv.DictReader((out / "tests.csv").open(encoding="utf-8")))
-    for student, case in {**chosen, "alice": None}.items():
-        got = {r["test"]: float(r["points"]) for r in tests
-               if r["student"] == student and r["notebook"] == STEP}  # fmt: skip
-        if case is None:
-            assert got == {"check_connect": 1.0, "check_data": 2.0}, got
-            continue
-        fair = [case.points[STEP]] + ([case.or_points[STEP]] if case.or_points else [])
-        assert got in fair, (student, got)
+    grades = {r["student"]: r for r in csv.DictReader((out / "grades.csv").open(encoding="utf-8"))}
+    alice = {r["test"]: float(r["points"]) for r in tests
+             if r["student"] == "alice" and r["notebook"] == STEP}  # fmt: skip
+    assert alice == {"check_connect": 1.0, "check_data": 2.0}, alice
+    for student, case in chosen.items():
+        assert_earned(case, [r for r in tests if r["student"] == student], grades[student])
     graded_by = list(csv.DictReader((out / "summary" / "graded_by.csv").open(encoding="utf-8")))
     assert graded_by and all(r["driver"].startswith(label) for r in graded_by), graded_by
     assert canary.read_bytes() == before and decoy_alive and not reached

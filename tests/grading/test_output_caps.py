@@ -130,3 +130,20 @@ def test_a_message_past_the_socket_cap_is_refused_and_ends_the_notebook_at_once(
     )
     assert "not run" in nb.cells[2].outputs[0].evalue
     assert len(nbformat.writes(nb)) < 10_000
+
+
+def test_a_print_past_the_socket_cap_is_cut_and_the_notebook_keeps_its_points():
+    """40 MB printed at once is one IOPub message past the cap: refused and lost, but the
+    cell raised nothing (its reply says so), so it keeps a note that its output was cut and
+    the notebook runs on, unmarked."""
+    from grader.grading.sandboxed_kernel import REFUSED, CappedKernelManager
+
+    nb = new_notebook(
+        cells=[new_code_cell('print("x" * 40_000_000)'), new_code_cell("print('after')")]
+    )
+    ex = SurviveDeadKernel(timeout=120, allow_errors=True, kernel_name="python3")
+    ex.kernel_manager_class = CappedKernelManager
+    ex.preprocess(nb, {})
+    assert nb.cells[0].outputs[-1].text == f"\n[output cut: this cell sent {REFUSED}]\n"
+    assert nb.cells[1].outputs[0].text == "after\n"
+    assert past_a_cap(nb.cells) == ""

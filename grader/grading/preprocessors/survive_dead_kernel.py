@@ -20,7 +20,7 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Int
 
-from grader.grading.sandboxed_kernel import MAX_MESSAGE_BYTES
+from grader.grading.sandboxed_kernel import REFUSED
 
 KERNEL_DIED = "KernelDied"
 #: nbclient's name for a cell that ran out of time (collect.py reads it as "timed out").
@@ -61,6 +61,11 @@ class SurviveDeadKernel(Execute):
         help="Output the whole notebook may keep; past it the unit scores nothing.",
     ).tag(config=True)
 
+    #: nbgrader raises when a cell's IOPub messages stop before its "idle" status. A message
+    #: the capped sockets refused may have been that status; what was lost is judged from
+    #: the cell's reply instead (:meth:`_after_reply`), which fails closed.
+    raise_on_iopub_timeout = Bool(False).tag(config=True)
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._output_bytes: dict[int, int] = {}
@@ -70,6 +75,23 @@ class SurviveDeadKernel(Execute):
             from grader.grading.sandboxed_kernel import SandboxedKernelManager
 
             self.kernel_manager_class = SandboxedKernelManager
+        self.on_cell_executed = self._after_reply
+
+    def _after_reply(self, cell, cell_index: int, execute_reply: dict) -> None:
+        """When the kernel's sockets refused an output of this cell (the capped client):
+        the cell keeps a note that its output was cut, or, if it raised, the notebook is
+        too large (the refused message may have been its error)."""
+        raised = (execute_reply or {}).get("content", {}).get("status") != "ok"
+        take = getattr(self.kc, "take_lost_outputs", None)
+        if take is not None and take():
+            if raised:
+                self._past_cap(cell.outputs, REFUSED)
+            else:
+                cell.outputs.append(_cut_at_socket(REFUSED))
+        elif raised and not any(o.get("output_type") == "error" for o in cell.outputs):
+            # the kernel says the cell raised, but its error never came: a test must not
+            # pass for want of it
+            self._past_cap(cell.outputs, "an error the grader never received")
 
     def output(self, outs, msg, display_id, cell_index):
         size = content_size(msg["content"])
@@ -148,11 +170,10 @@ class SurviveDeadKernel(Execute):
             return super().preprocess(nb, resources, km=km)
         except Exception as exc:  # DeadKernelError and the errors a dying kernel causes
             if getattr(getattr(self, "_manager", None), "message_too_large", False):
-                what = f"a message past {MAX_MESSAGE_BYTES} bytes (refused at the socket)"
-                self.log.warning("The kernel sent %s", what)
-                self._too_large = what
+                self.log.warning("The kernel sent %s", REFUSED)
+                self._too_large = REFUSED
                 self._fail_rest(
-                    nb, OUTPUT_TOO_LARGE, f"this notebook's kernel sent {what}",
+                    nb, OUTPUT_TOO_LARGE, f"this notebook's kernel sent {REFUSED}",
                     "not run: the kernel's connection was closed",
                 )  # fmt: skip
             elif _is_unresponsive(exc):  # timed out, then did not even answer the interrupt
@@ -175,6 +196,12 @@ class SurviveDeadKernel(Execute):
             if cell.cell_type == "code":
                 cell.outputs = [*cell.get("outputs", []), _died(message, ename)]
                 message = rest
+
+
+def _cut_at_socket(what: str) -> NotebookNode:
+    return NotebookNode(
+        output_type="stream", name="stdout", text=f"\n[output cut: this cell sent {what}]\n"
+    )
 
 
 def _cut(limit: int) -> NotebookNode:
