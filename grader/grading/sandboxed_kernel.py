@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import zmq
@@ -54,6 +55,9 @@ class CappedKernelClient(AsyncKernelClient):
         super().__init__(**kwargs)
         self._monitors: dict[str, zmq.Socket] = {}
         self._lost_outputs = False
+        #: Called when IOPub lost a message (the executor stops waiting for that cell's
+        #: "idle" status, which may have been lost with it).
+        self.on_lost_outputs: Callable[[], None] | None = None
 
     def _create_connected_socket(self, channel: str, identity: bytes | None = None):
         # A context applies its default options to each socket it makes, before it connects.
@@ -90,6 +94,8 @@ class CappedKernelClient(AsyncKernelClient):
         with contextlib.suppress(zmq.ZMQError):
             sock.disconnect(url)
         sock.connect(url)
+        if self.on_lost_outputs is not None:
+            self.on_lost_outputs()
 
     async def _async_is_alive(self) -> bool:
         alive = await super()._async_is_alive()  # the kernel's process

@@ -267,4 +267,5 @@ def test_a_huge_error_is_cut_before_the_grader_keeps_it(graded_class):
     result = json.loads(
         (graded_class.out / "results" / "memory-huge-error" / f"{STEP}.json").read_text()
     )
-    assert result["reason"].startswith("too large: this notebook's kernel sent an error output")
+    # its value and traceback travel as one 300 MB message: refused at the socket
+    assert result["reason"].startswith("too large: this notebook's kernel sent a message past")

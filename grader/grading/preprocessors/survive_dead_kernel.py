@@ -61,11 +61,6 @@ class SurviveDeadKernel(Execute):
         help="Output the whole notebook may keep; past it the unit scores nothing.",
     ).tag(config=True)
 
-    #: nbgrader raises when a cell's IOPub messages stop before its "idle" status. A message
-    #: the capped sockets refused may have been that status; what was lost is judged from
-    #: the cell's reply instead (:meth:`_after_reply`), which fails closed.
-    raise_on_iopub_timeout = Bool(False).tag(config=True)
-
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._output_bytes: dict[int, int] = {}
@@ -75,23 +70,21 @@ class SurviveDeadKernel(Execute):
             from grader.grading.sandboxed_kernel import SandboxedKernelManager
 
             self.kernel_manager_class = SandboxedKernelManager
-        self.on_cell_executed = self._after_reply
 
-    def _after_reply(self, cell, cell_index: int, execute_reply: dict) -> None:
-        """When the kernel's sockets refused an output of this cell (the capped client):
-        the cell keeps a note that its output was cut, or, if it raised, the notebook is
-        too large (the refused message may have been its error)."""
-        raised = (execute_reply or {}).get("content", {}).get("status") != "ok"
+    def on_cell_executed(self, **kwargs) -> None:
+        """nbgrader's hook (it records an error the reply names and no output shows: a
+        timeout), then: when the kernel's sockets refused an output of this cell (the
+        capped client), the cell keeps a note that its output was cut, or, if it raised,
+        the notebook is too large (the refused message may have been its error)."""
+        super().on_cell_executed(**kwargs)
+        cell, execute_reply = kwargs["cell"], kwargs["execute_reply"]
         take = getattr(self.kc, "take_lost_outputs", None)
-        if take is not None and take():
-            if raised:
-                self._past_cap(cell.outputs, REFUSED)
-            else:
-                cell.outputs.append(_cut_at_socket(REFUSED))
-        elif raised and not any(o.get("output_type") == "error" for o in cell.outputs):
-            # the kernel says the cell raised, but its error never came: a test must not
-            # pass for want of it
-            self._past_cap(cell.outputs, "an error the grader never received")
+        if take is None or not take():
+            return
+        if (execute_reply or {}).get("content", {}).get("status") == "ok":
+            cell.outputs.append(_cut_at_socket(REFUSED))
+        else:
+            self._past_cap(cell.outputs, REFUSED)
 
     def output(self, outs, msg, display_id, cell_index):
         size = content_size(msg["content"])
@@ -160,8 +153,19 @@ class SurviveDeadKernel(Execute):
         self._manager = super().create_kernel_manager()
         return self._manager
 
+    def _outputs_lost(self) -> None:
+        """The capped sockets refused one of this cell's outputs (and reconnected IOPub).
+        Its "idle" status may have gone with it, so for this cell a silent IOPub is not a
+        hung kernel: what was lost is judged from the cell's reply (:meth:`on_cell_executed`)."""
+        self.raise_on_iopub_timeout = False
+
     def preprocess_cell(self, cell, resources, index):
         self._running_index = index  # the cell to blame if the kernel dies now
+        if not hasattr(self, "_raise_on_iopub"):
+            self._raise_on_iopub = self.raise_on_iopub_timeout  # as configured (nbgrader: on)
+        self.raise_on_iopub_timeout = self._raise_on_iopub
+        if hasattr(self.kc, "on_lost_outputs"):
+            self.kc.on_lost_outputs = self._outputs_lost
         return super().preprocess_cell(cell, resources, index)
 
     def preprocess(self, nb, resources, km=None):
