@@ -66,6 +66,7 @@ class SurviveDeadKernel(Execute):
         self._output_bytes: dict[int, int] = {}
         self._kept_bytes = 0
         self._too_large = ""
+        self._raise_on_iopub = self.raise_on_iopub_timeout  # as configured (nbgrader: on)
         if self.sandboxed:
             from grader.grading.sandboxed_kernel import SandboxedKernelManager
 
@@ -161,8 +162,6 @@ class SurviveDeadKernel(Execute):
 
     def preprocess_cell(self, cell, resources, index):
         self._running_index = index  # the cell to blame if the kernel dies now
-        if not hasattr(self, "_raise_on_iopub"):
-            self._raise_on_iopub = self.raise_on_iopub_timeout  # as configured (nbgrader: on)
         self.raise_on_iopub_timeout = self._raise_on_iopub
         if hasattr(self.kc, "on_lost_outputs"):
             self.kc.on_lost_outputs = self._outputs_lost
