@@ -168,9 +168,12 @@ def test_problems_say_what_is_missing_and_how_to_fix_it(monkeypatch):
         sandbox.problems.cache_clear()
     assert any("apt-get install bubblewrap" in p for p in found)
     assert any("apt-get install util-linux" in p for p in found)
-    with pytest.raises(sandbox.SandboxUnavailableError, match="--unsafe"):
-        monkeypatch.setattr(sandbox, "problems", lambda: found)
-        sandbox.require()
+    from grader.exceptions import SandboxUnavailableError
+    from grader.grading import drivers
+
+    with pytest.raises(SandboxUnavailableError, match="--unsafe"):
+        monkeypatch.setattr(sandbox.BwrapDriver, "problems", lambda self: tuple(found))
+        drivers.pick("bwrap")
 
 
 def test_stale_cgroups_of_a_dead_grader_are_removed(tmp_path):

@@ -44,6 +44,10 @@ def _messages() -> dict[str, str]:
             found.setdefault(call.args[0].value, file)
     for text in [*feedback._REASONS, "Test", "Points", "Result", "Report"]:  # said by name
         found.setdefault(text, "feedback.py")
+    from grader.grading import validate_server as v  # Validate's progress, said by name
+
+    for text in (v.STARTED, v.RUNNING, v.DONE, v.STOPPED):
+        found.setdefault(text, "validate_server.py")
     for path in sorted(CHECKS.glob("*.py")):
         for node in ast.parse(path.read_text(encoding="utf-8")).body:
             if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "").endswith("HINT"):
