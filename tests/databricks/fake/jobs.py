@@ -34,12 +34,17 @@ LIBRARY_PLACES = ("/Workspace/", "/Volumes/", "s3://", "abfss://", "gs://", "dbf
 
 def notebook_model_html(name: str, executed: nbformat.NotebookNode) -> str:
     """An executed notebook as Databricks exports a run: the model's ``commands`` hold each
-    cell's source, state, results and error; base64 of the URL-encoded JSON in a script."""
+    cell's source, state, results and error; base64 of the URL-encoded JSON in a script.
+    The shapes are those of the job runs Databricks exported into databricks-demos/dbdemos
+    (``dbdemos/bundles/``, commit 5dae0fa): streams as ``ansi`` items with their ``name``,
+    displays as ``mimeBundle`` items, a failure's ``errorSummary`` in HTML, and every cell
+    after it ``Command skipped`` (see ``grader/run/databricks/export.py``)."""
     commands = []
     # papermill marks a failure with banner cells of its own; Databricks has none.
     cells = [
         c for c in executed.cells if "papermill-error-cell-tag" not in c.metadata.get("tags", [])
     ]
+    failed = False
     for position, cell in enumerate(cells):
         command: dict[str, Any] = {"version": "CommandV1", "subtype": "command",
                                    "position": position, "commandType": "auto"}  # fmt: skip
@@ -50,19 +55,24 @@ def notebook_model_html(name: str, executed: nbformat.NotebookNode) -> str:
             outputs = cell.get("outputs", [])
             errors = [o for o in outputs if o.output_type == "error"]
             if cell.get("execution_count") is None and not outputs:
-                commands.append(command | {"state": "input"})
+                commands.append(command | ({"state": "error", "errorSummary": "Command skipped",
+                                            "results": None} if failed else {"state": "input"}))  # fmt: skip
                 continue
             items = []
             for out in outputs:
                 if out.output_type == "stream":
-                    items.append({"type": "text", "data": out.text})
+                    items.append({"type": "ansi", "data": out.text, "name": out.name})
                 elif out.output_type in ("display_data", "execute_result") and out.get("data"):
                     items.append({"type": "mimeBundle", "data": dict(out["data"])})
             command["results"] = {"type": "listResults", "data": items, "arguments": {}}
             command["state"] = "error" if errors else "finished"
             if errors:
-                command["errorSummary"] = f"{errors[0].ename}: {errors[0].evalue}"
+                failed = True
+                command["errorSummary"] = (
+                    f"<span class='ansi-red-fg'>{errors[0].ename}</span>: {errors[0].evalue}"
+                )
                 command["error"] = "\n".join(errors[0].traceback)
+                command["errorTraceType"] = "ansi"
         commands.append(command)
     model = {"version": "NotebookV1", "name": name, "language": "python", "commands": commands}
     encoded = base64.b64encode(urllib.parse.quote(json.dumps(model)).encode()).decode()
