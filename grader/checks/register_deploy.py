@@ -105,10 +105,8 @@ def endpoint(lab, learner: Learner) -> Report:
 
 
 def other_penguins(lab, learner: Learner) -> Report:
-    """The endpoint gives, for other penguins, what the registered model gives in process."""
-    import mlflow.spark
-    import pandas as pd
-
+    """The endpoint gives, for other penguins, what the registered model gives run by the
+    lab's Spark (in this kernel; on Databricks, on the learner's cluster)."""
     report = Report(t("Step 06 · the endpoint for other penguins"))
     endpoint = _endpoint_facts(lab, report)
     version = reference.latest_version(lab.model_name)
@@ -120,9 +118,7 @@ def other_penguins(lab, learner: Learner) -> Report:
         ).predictions
     except Exception as exc:
         answer = f"{type(exc).__name__}: {exc}"
-    frame = lab.spark.createDataFrame(pd.DataFrame(OTHER_PENGUINS))  # starts Spark first
-    model = mlflow.spark.load_model(f"models:/{lab.model_name}/{version.version}")
-    expected = [float(r.prediction) for r in model.transform(frame).select("prediction").collect()]
+    expected = lab.predictions(f"models:/{lab.model_name}/{version.version}", OTHER_PENGUINS)
     evidence.leave(lab, "endpoint.others", learner, answer=answer, expected=expected)
     report.add(
         t("{n} other penguins: the model's own predictions", n=len(OTHER_PENGUINS)),

@@ -20,6 +20,15 @@ from grader.lab.backends import Backend, get_backend
 from grader.lab.display import display as _display
 from grader.lab.quiet import quiet
 
+#: Said by a setup cell that needs a run with a model where this kernel cannot train one
+#: (on Databricks, off the cluster: Spark runs there).
+NO_MODEL_RUN = (
+    "Your experiment has no finished run with a logged model yet, and this notebook cannot "
+    "train one here (on Databricks, Spark runs on your cluster). Run step 05 (05_function) "
+    "first, or run this notebook with papermill's databricks engine (papermill --engine "
+    "databricks ...), which trains the lab's model on your cluster first."
+)
+
 
 class Lab:
     """The learner's lab: workspace client, Spark, MLflow experiment, file paths, checks."""
@@ -59,6 +68,10 @@ class Lab:
         if "model_run" in needs and reference.latest_model_run(self.experiment_id) is None:
             train, test = self.train_test()
             reference.train_penguin_model(train, test, 10, 0.2, lab=self)
+        if "prior_model_run" in needs and reference.latest_model_run(self.experiment_id) is None:
+            from grader.exceptions import ResourceNotFound
+
+            raise ResourceNotFound(NO_MODEL_RUN)
         if "signed_model" in needs:  # a registry that needs a signature (Unity Catalog)
             reference.sign_latest_model(self.experiment_id)
         if "endpoint" in needs:
@@ -147,6 +160,22 @@ class Lab:
     def train_test(self):
         """Step 03's split, rebuilt with the lab's fixed seed (same rows every time)."""
         return reference.split(self.data(), self.settings.seed_value)
+
+    def predictions(self, model_uri: str, records: list[dict]) -> list[float]:
+        """What the Spark model at ``model_uri`` predicts for ``records``, where this lab's
+        Spark is: in this kernel, or, from a kernel off the Databricks cluster (step 06),
+        on the cluster, for the few seconds the answer takes."""
+        spark = self.spark
+        from grader.lab.databricks.remote import RemoteSpark
+
+        if isinstance(spark, RemoteSpark):
+            return spark.predictions(
+                model_uri,
+                records,
+                registry_uri=self.backend.registry_uri,
+                dfs_tmpdir=self.backend.dfs_tmpdir(),
+            )
+        return reference.predictions(spark, model_uri, records)
 
     def latest_model_run(self):
         """Your newest finished run that logged a model, and the model's URI; None if none."""

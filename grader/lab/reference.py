@@ -165,14 +165,15 @@ def train_penguin_model(training_data, test_data, maxIterations, regularization,
     return run.info.run_id
 
 
-def logged_model_path(run_id: str) -> str | None:
+def logged_model_path(run_id: str, client=None) -> str | None:
     """The artifact path of the model a run logged (the lab's ``classifier-<time>``), or None.
 
     The Spark flavor logs its model as run artifacts: a folder holding an ``MLmodel`` file.
+    ``client``: an ``MlflowClient`` of its own tracking URI (default: MLflow's current one).
     """
     import mlflow
 
-    client = mlflow.MlflowClient()
+    client = client or mlflow.MlflowClient()
     for folder in client.list_artifacts(run_id):
         if folder.is_dir and any(
             f.path.endswith("/MLmodel") for f in client.list_artifacts(run_id, folder.path)
@@ -181,18 +182,25 @@ def logged_model_path(run_id: str) -> str | None:
     return None
 
 
-def latest_model_run(experiment_id: str):
-    """The newest FINISHED run of the experiment that logged a model, with its model URI."""
+def latest_model_run(experiment_id: str, client=None):
+    """The newest FINISHED run of the experiment that logged a model, with its model URI.
+
+    ``client``: an ``MlflowClient`` of its own tracking URI, for a process that must leave
+    MLflow's current one as it is (default: MLflow's current one)."""
     import mlflow
 
-    runs = mlflow.search_runs(
+    search = dict(
         experiment_ids=[experiment_id],
         filter_string="attributes.status = 'FINISHED'",
         order_by=["attributes.start_time DESC"],
-        output_format="list",
+    )
+    runs = (
+        client.search_runs(**search)
+        if client
+        else mlflow.search_runs(**search, output_format="list")
     )
     for run in runs:
-        path = logged_model_path(run.info.run_id)
+        path = logged_model_path(run.info.run_id, client)
         if path is not None:
             return run, f"runs:/{run.info.run_id}/{path}"
     return None
@@ -210,6 +218,16 @@ def lab_signature():
              "FlipperLength": "long", "BodyMass": "long"}  # fmt: skip
     inputs = [ColSpec("string", CAT_FEATURE)] + [ColSpec(types[c], c) for c in NUM_FEATURES]
     return ModelSignature(inputs=Schema(inputs), outputs=Schema([ColSpec("double")]))
+
+
+def predictions(spark, model_uri: str, records: list[dict]) -> list[float]:
+    """What the Spark model at ``model_uri`` predicts for ``records``, with ``spark``."""
+    import mlflow.spark
+    import pandas as pd
+
+    frame = spark.createDataFrame(pd.DataFrame(records))  # starts Spark first
+    model = mlflow.spark.load_model(model_uri)
+    return [float(r.prediction) for r in model.transform(frame).select("prediction").collect()]
 
 
 def sign_latest_model(experiment_id: str) -> str | None:

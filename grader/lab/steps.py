@@ -62,8 +62,19 @@ def current() -> str | None:
     return _current
 
 
-#: The steps whose notebooks run Spark on the learner's cluster (07 only terminates it).
+#: The steps whose notebooks use Spark in their own kernel on the local backend (07 only
+#: terminates the cluster): the setup cell restores a run with a Spark model, and 06's
+#: hidden check compares the endpoint with the model run in process. ``nox -s dbr`` runs
+#: these on each Databricks Runtime's own libraries.
 USES_SPARK = ("03_data_prep", "04_mlflow_run", "05_function", "06_register_deploy")
+
+#: The steps that run on the learner's cluster on Databricks, as one-time notebook jobs
+#: (papermill's ``databricks`` engine): MLflow's Spark flavor cannot log a model from a
+#: kernel off the cluster. 06 is not among them: it registers and serves a model through
+#: the workspace's APIs, and needs no Spark of its own; run on the cluster, it would keep
+#: the cluster busy, and billed, for the minutes the endpoint takes to start. It runs in
+#: the learner's kernel, like 01, 02 and 07.
+DATABRICKS_CLUSTER_STEPS = ("03_data_prep", "04_mlflow_run", "05_function")
 
 
 def index(step: str) -> int:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from tests.databricks.fake import FakeDatabricks
+from tests.databricks.fake.compute import CLUSTER_SITE
 
 
 @pytest.fixture
@@ -21,5 +23,9 @@ def fake_databricks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("DATABRICKS_HOST", fake.url)
     monkeypatch.setenv("DATABRICKS_TOKEN", fake.token)
     monkeypatch.setenv("MLFLOW_LAB_BACKEND", "databricks")
+    # A kernel started here (steps 01, 02, 06) reads the fake's run artifacts as local files:
+    # its downloads are copies too, as from a workspace's cloud storage (see cluster_site).
+    paths = [str(CLUSTER_SITE), *filter(None, [os.environ.get("PYTHONPATH")])]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(paths))
     yield fake
     fake.stop()

@@ -19,7 +19,10 @@ def test_databricks_backend_is_chosen_by_the_setting(fake_databricks, lab_home) 
         f"/Volumes/main/{backend.names.schema}/data/mlflow_lab/penguins.csv"
     )
     assert backend.needs("07_cleanup") == ()  # 07 alone cleans up an interrupted run
-    assert backend.needs("06_register_deploy") == ("data", "cluster")  # no Spark off the cluster
+    # 06 runs off the cluster: no Spark to train a run with, but its model signed for UC
+    assert backend.needs("06_register_deploy") == (
+        "data", "cluster", "prior_model_run", "signed_model"
+    )  # fmt: skip
 
 
 def test_no_credentials_say_what_to_set(monkeypatch, tmp_path) -> None:

@@ -1,10 +1,10 @@
 """The ``databricks`` backend: the same notebooks against a real workspace.
 
 Two places run the lab's code. A kernel **off** the cluster (a laptop, CI) runs steps 01,
-02 and 07: it talks to the workspace through the SDK and reaches Spark through
-:mod:`remote`. Steps 03-06 run **on** the cluster (imported and submitted by the notebook
-engine, :mod:`grader.run.databricks.engine`): there the SparkSession is the cluster's and
-MLflow tracks to the workspace. A cluster tells itself apart by ``DATABRICKS_RUNTIME_VERSION``,
+02, 06 and 07: it talks to the workspace through the SDK and MLflow, and reaches Spark
+through :mod:`remote`. Steps 03-05 run **on** the cluster (imported and submitted by the
+notebook engine, :mod:`grader.run.databricks.engine`): there the SparkSession is the
+cluster's and MLflow tracks to the workspace. A cluster tells itself apart by ``DATABRICKS_RUNTIME_VERSION``,
 which Databricks sets on every cluster.
 """
 
@@ -115,18 +115,21 @@ class DatabricksBackend:
         return "databricks-uc" if self.catalog.available else "databricks"
 
     def needs(self, step: str) -> tuple[str, ...]:
-        """What a step's setup restores. Off the cluster, only what needs no Spark: the data
-        and the cluster. 07 restores nothing, so it also cleans up an interrupted run. With
-        Unity Catalog, 06 also gives the latest run's model the lab's signature, which UC
-        requires and the lab's ``log_model`` call does not pass."""
+        """What a step's setup restores. On the cluster (03-05) all of it. Off the cluster
+        (01, 02, 06, 07), what needs no Spark: the data and the cluster, and for 06 a run
+        with a model that must be there already (``prior_model_run``: this kernel cannot
+        train one; papermill's ``databricks`` engine trains it on the cluster first). 07
+        restores nothing, so it also cleans up an interrupted run. With Unity Catalog, 06
+        also gives the latest run's model the lab's signature, which UC requires and the
+        lab's ``log_model`` call does not pass: MLflow's artifact calls, from either place."""
         if step == "07_cleanup":
             return ()
+        has_run = "model_run" in NEEDS[step]
+        signed = ("signed_model",) if has_run and self.catalog.available else ()
         if on_cluster():
-            signed = (
-                ("signed_model",) if "model_run" in NEEDS[step] and self.catalog.available else ()
-            )
             return NEEDS[step] + signed
-        return tuple(n for n in NEEDS[step] if n in ("data", "cluster"))
+        here = tuple(n for n in NEEDS[step] if n in ("data", "cluster"))
+        return here + (("prior_model_run",) if has_run else ()) + signed
 
     def path(self, lab_path: str) -> str:
         """A lab path as code on the cluster uses it: in your volume,

@@ -1,20 +1,40 @@
-"""Spark on the cluster, seen from a kernel that is not on it (steps 02 and 07).
+"""Spark on the cluster, seen from a kernel that is not on it (steps 02, 06 and 07).
 
-The course's Spark work (steps 03-06) runs on the cluster itself, through the notebook
-engine. Step 02 only asks the new cluster whether Spark answers; from a laptop's kernel
-that question goes through the workspace's Command Execution API (``w.command_execution``),
-which runs Python on the cluster's driver, where ``spark`` is the cluster's session.
-:class:`RemoteSpark` offers just that question, ``spark.range(n).count()``; anything else
-says where Spark code belongs.
+The course's Spark work (steps 03-05) runs on the cluster itself, through the notebook
+engine. Two questions go to the cluster from a laptop's kernel, through the workspace's
+Command Execution API (``w.command_execution``), which runs Python on the cluster's driver,
+where ``spark`` is the cluster's session: step 02 asks the new cluster whether Spark answers
+(``spark.range(n).count()``), and step 06's check asks what the registered Spark model
+predicts, to hold the endpoint's answers to (:meth:`RemoteSpark.predictions`). Anything
+else says where Spark code belongs.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from databricks.sdk.service.compute import CommandStatus, Language, ResultType
 
 from grader.exceptions import WorkspaceStateError
+
+#: What runs on the driver for :meth:`RemoteSpark.predictions`: MLflow and Spark only (the
+#: ``grader`` package is not installed there). A DFS folder under ``/Volumes`` is where the
+#: cluster sees it (``MLFLOW_LAB_VOLUMES_ROOT`` on a test cluster, as in ``backend.path``).
+PREDICT = """
+import json, os
+import mlflow, mlflow.spark, pandas as pd
+mlflow.set_registry_uri({registry_uri!r})
+tmpdir = {dfs_tmpdir!r}
+if tmpdir:
+    if tmpdir.startswith("/Volumes/"):
+        tmpdir = os.environ.get("MLFLOW_LAB_VOLUMES_ROOT", "").rstrip("/") + tmpdir
+    os.environ["MLFLOW_DFS_TMP"] = tmpdir
+frame = spark.createDataFrame(pd.DataFrame(json.loads({records!r})))
+model = mlflow.spark.load_model({model_uri!r})
+rows = model.transform(frame).select("prediction").collect()
+print(json.dumps([float(r.prediction) for r in rows]))
+"""
 
 
 @dataclass
@@ -58,12 +78,27 @@ class RemoteSpark:
             )
         return str(results.data).strip()
 
+    def predictions(
+        self, model_uri: str, records: list[dict], *, registry_uri: str, dfs_tmpdir: str | None
+    ) -> list[float]:
+        """What the Spark model at ``model_uri`` predicts for ``records``, computed on the
+        cluster: this kernel has no Spark, and the model needs one to load. ``dfs_tmpdir``
+        is where MLflow copies the model for Spark to read (None: MLflow's default)."""
+        code = PREDICT.format(
+            registry_uri=registry_uri,
+            dfs_tmpdir=dfs_tmpdir,
+            records=json.dumps(records),
+            model_uri=model_uri,
+        )
+        printed = self.run(code).splitlines()
+        return json.loads(printed[-1]) if printed else []
+
     def range(self, start: int, end: int | None = None) -> RemoteRange:
         return RemoteRange(self, 0, start) if end is None else RemoteRange(self, start, end)
 
     def __getattr__(self, name: str):
         raise AttributeError(
             f"spark.{name}: this kernel is not on the cluster. The course runs its Spark "
-            "steps (03-06) on the cluster: run them with papermill's databricks engine "
+            "steps (03-05) on the cluster: run them with papermill's databricks engine "
             "(papermill --engine databricks ...) or open them in the workspace."
         )

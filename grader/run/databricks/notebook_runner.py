@@ -2,8 +2,10 @@
 
 The notebook is imported into the learner's folder, run once with ``jobs.submit`` as a
 notebook task on the learner's cluster (with the ``grader`` wheel as a task library),
-waited for with progress and a timeout, and exported back with its outputs. Kept apart
-from :mod:`grader.run.databricks.engine`, which papermill imports whenever it loads its
+waited for with progress and a timeout, and exported back with its outputs. A step that
+runs in the local kernel but needs a run with a model (06) gets one here first, from its
+setup cell run on the cluster, if the learner has none (:func:`prepare_on_cluster`). Kept
+apart from :mod:`grader.run.databricks.engine`, which papermill imports whenever it loads its
 engines: this module's imports (the SDK, the lab) cost most of a second.
 """
 
@@ -15,8 +17,10 @@ from datetime import timedelta
 
 import nbformat
 from databricks.sdk.service import compute, jobs, workspace
+from nbformat.v4 import new_code_cell, new_notebook
 from papermill.log import logger
 
+from grader.config import Settings
 from grader.exceptions import WorkspaceStateError
 from grader.lab import reference
 from grader.lab.databricks.backend import DatabricksBackend
@@ -156,3 +160,43 @@ class NotebookRunner:
         run_id = self.submit(path, cluster_id, wheel)
         logger.info(f"{self.step}: submitted as run {run_id} on cluster {cluster_id}")
         self.export_into(nb, self.wait(run_id))
+
+
+def has_model_run(backend: DatabricksBackend) -> bool:
+    """Whether the learner's experiment has a finished run with a logged model; asked with a
+    client of its own, so this process's MLflow settings stay as they are."""
+    import mlflow
+
+    client = mlflow.MlflowClient(tracking_uri="databricks")
+    experiment = client.get_experiment_by_name(backend.experiment_name)
+    if experiment is None:
+        return False
+    return reference.latest_model_run(experiment.experiment_id, client) is not None
+
+
+def setup_notebook(step: str):
+    """A notebook of ``step``'s setup cell alone: run on the cluster, it restores what the
+    step needs there, Spark included (a run with the lab's model)."""
+    parameters = new_code_cell("backend = None\nhome = None", metadata={"tags": ["parameters"]})
+    setup = new_code_cell(
+        f"from grader.lab import Lab\n\nLab.setup({step!r}, backend=backend, home=home)"
+    )
+    return new_notebook(cells=[parameters, setup])
+
+
+def prepare_on_cluster(step: str, *, timeout: timedelta) -> None:
+    """Before a step that runs in the local kernel: if it needs a run with a model and the
+    learner has none (06 run alone), train it on the cluster with the step's setup cell;
+    the cluster is busy for that only, not for the rest of the step."""
+    backend = DatabricksBackend(Settings.from_env())
+    if "prior_model_run" not in backend.needs(step) or has_model_run(backend):
+        return
+    logger.info(f"{step}: no run with a model yet; training the lab's model on your cluster")
+    nb = setup_notebook(step)
+    NotebookRunner(backend, step, timeout=timeout).execute(nb)
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.output_type == "error":
+                raise WorkspaceStateError(
+                    f"{step}'s setup on your cluster failed with {out.ename}: {out.evalue}"
+                )
