@@ -7,8 +7,8 @@ the lab made. Any failing cell stops the run with the notebook and the cell name
 One pipeline for both backends; the backend is a parameter. ``local``: a fresh lab home
 under ``out``, each notebook in a warm kernel (:mod:`grader.run.warm_start`) started while
 the one before runs. ``databricks``: each notebook through papermill's ``databricks``
-engine (:mod:`grader.run.databricks.engine`), 01, 02 and 07 in a local kernel that talks
-to the workspace, 03-06 on the learner's cluster; ``nox -s databricks`` runs it against
+engine (:mod:`grader.run.databricks.engine`), 01, 02, 06 and 07 in a local kernel that talks
+to the workspace, 03-05 on the learner's cluster; ``nox -s databricks`` runs it against
 the workspace of ``DATABRICKS_HOST``.
 """
 

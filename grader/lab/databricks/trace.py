@@ -9,7 +9,7 @@ name, display name and e-mail (learned from the SCIM ``Me`` answer) are replaced
 ``<token>``, ``<user>`` and ``<display name>`` wherever they occur. The recorder is a
 ``requests`` response hook on every session made after :func:`record_to` (the SDK's and
 MLflow's), the library's own extension point for watching responses. Requests that code on
-the cluster sends (steps 03-06 run there) are not in it: only this kernel's.
+the cluster sends (steps 03-05 run there) are not in it: only this kernel's.
 """
 
 from __future__ import annotations

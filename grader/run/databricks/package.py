@@ -4,7 +4,7 @@ Built from the installed package's own files (no build tool, no network): a pure
 wheel whose version carries a hash of the sources, so a changed package is a new file and
 an unchanged one is uploaded once.
 
-**It installs without replacing the runtime's libraries.** Steps 03-06 must run on the
+**It installs without replacing the runtime's libraries.** Steps 03-05 must run on the
 Databricks Runtime's own Python, pyspark, mlflow, databricks-sdk, pandas and numpy
 (:data:`grader.lab.runtimes.RUNTIME_LIBRARIES`): a job library that pulled in our
 ``pyproject.toml`` pins (pyspark 4.3, mlflow 3.17) would reinstall Spark's Python side and
