@@ -38,10 +38,15 @@ from grader.lab import runtimes
 
 try:
     from databricks.sdk.service.compute import Kind
+
+    #: Whether this databricks-sdk's ``clusters.create`` takes ``kind`` and ``is_single_node``.
+    SDK_HAS_KIND = True
 except ImportError:  # databricks-sdk before `kind` existed (a 16.4 LTS runtime's 0.30)
 
     class Kind(Enum):  # the one member the lab's rules name, as the newer SDK spells it
         CLASSIC_PREVIEW = "CLASSIC_PREVIEW"
+
+    SDK_HAS_KIND = False
 
 
 LAB_NODE_TYPE = "Standard_D4ds_v5"

@@ -61,7 +61,7 @@ def cluster_spec(w, user) -> dict[str, Any]:
     Standard_D4ds_v5, no Photon, single user, 20 idle minutes. Single node the current way:
     ``kind=CLASSIC_PREVIEW`` and ``is_single_node=True``, with which the workspace sets the
     single-node ``spark_conf`` and tags itself (it refuses them given with an access mode)."""
-    from databricks.sdk.service.compute import DataSecurityMode, Kind, RuntimeEngine
+    from databricks.sdk.service.compute import DataSecurityMode, RuntimeEngine
 
     return {
         "cluster_name": cluster_name(user),
@@ -69,12 +69,24 @@ def cluster_spec(w, user) -> dict[str, Any]:
             latest=True, long_term_support=True, ml=True, gpu=False, scala="2.13"
         ),
         "node_type_id": cluster_rules.LAB_NODE_TYPE,
-        "kind": Kind.CLASSIC_PREVIEW,
-        "is_single_node": True,
+        **_single_node(),
         "data_security_mode": DataSecurityMode.SINGLE_USER,
         "single_user_name": user.user_name,
         "runtime_engine": RuntimeEngine.STANDARD,
         "autotermination_minutes": cluster_rules.LAB_AUTOTERMINATION_MINUTES,
+    }
+
+
+def _single_node() -> dict[str, Any]:
+    """The single-node fields: the current way, or the older one where databricks-sdk
+    predates ``kind`` (16.4 LTS ML's 0.30, whose ``clusters.create`` takes neither ``kind``
+    nor ``is_single_node``), so that a setup cell restores the cluster there too."""
+    if cluster_rules.SDK_HAS_KIND:
+        return {"kind": cluster_rules.CLASSIC_PREVIEW, "is_single_node": True}
+    return {
+        "num_workers": 0,
+        "spark_conf": dict(cluster_rules.SINGLE_NODE_CONF),
+        "custom_tags": dict(cluster_rules.SINGLE_NODE_TAGS),
     }
 
 
