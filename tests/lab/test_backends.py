@@ -74,6 +74,19 @@ def test_the_experiment_opens_on_its_runs_in_mlflow_3s_ui(lab_home: Path) -> Non
     )
 
 
+def test_spark_models_go_through_the_lab_homes_own_dfs_folder(lab_home: Path, monkeypatch):
+    """mlflow.spark.log_model writes the model to MLflow's DFS folder first; its default
+    /tmp/mlflow belongs to whichever user made it, and every other user's step 04 failed
+    ("Mkdirs failed to create /tmp/mlflow/..."; found grading as ``nobody``)."""
+    from mlflow.environment_variables import MLFLOW_DFS_TMP
+
+    monkeypatch.delenv("MLFLOW_DFS_TMP", raising=False)
+    backend = LocalBackend(Settings(home=str(lab_home)))
+    backend.configure_mlflow(backend.experiment_name)
+    folder = Path(MLFLOW_DFS_TMP.get())
+    assert folder.is_relative_to(lab_home.resolve()) and folder != Path("/tmp/mlflow")
+
+
 def test_the_notebooks_name_the_ui_command_of_the_environment(lab_home: Path, monkeypatch) -> None:
     from grader.lab.lab import Lab
 
