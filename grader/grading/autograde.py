@@ -195,7 +195,7 @@ def autograde(
     # The states are made beside the first units, which need none (every student's step 01
     # comes first); a unit that needs them waits for them.
     maker = ThreadPoolExecutor(max_workers=1)
-    states = maker.submit(_starting_states, out, todo)
+    states = maker.submit(_starting_states, out, todo, say)
 
     label = placement.NO_SANDBOX if unsafe or driver is None else driver.label
 
@@ -246,13 +246,14 @@ def _needs_state(unit: Unit) -> bool:
     return unit.submitted is not None and unit.notebook in starting_states.SEEDED
 
 
-def _starting_states(out: Path, todo: list[Unit]) -> Path | None:
+def _starting_states(out: Path, todo: list[Unit], say: Callable[[str], None]) -> Path | None:
     """Make, once, the starting states of the steps the units to grade need, and only those
     (a resumed batch may have few left; see :mod:`grader.grading.starting_states`)."""
     steps = states_needed(todo)
     if not steps:
         return None
-    return starting_states.build(out / "starting-states", steps, cache=StartingStates().folder())
+    cache = StartingStates().folder()
+    return starting_states.build(out / "starting-states", steps, cache=cache, say=say)
 
 
 def states_needed(todo: list[Unit]) -> tuple[str, ...]:

@@ -35,6 +35,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -60,16 +61,33 @@ _DONE = "complete"
 _SHAPED_BY = ("mlflow", "pyspark", "palmerpenguins", "pandas")
 
 
-def build(folder: Path, steps: tuple[str, ...] = SEEDED, *, cache: Path | None = None) -> Path:
+def build(
+    folder: Path,
+    steps: tuple[str, ...] = SEEDED,
+    *,
+    cache: Path | None = None,
+    say: Callable[[str], None] = lambda message: None,
+) -> Path:
     """Make the starting state of each of ``steps`` under ``folder``; return ``folder``.
 
     With ``cache``, states this grader made before (for these steps or more) are copied from
-    there instead, and states made now are kept there first; see :func:`cache_key`.
+    there instead, and states made now are kept there first; see :func:`cache_key`. A cache
+    that cannot be made (a grading account whose home is not writable, such as ``nobody``'s
+    ``/nonexistent``) only costs time: the states are made for this batch, and ``say``
+    tells the instructor why and how to keep them.
     """
     if cache is None:
         return _make(folder, steps)
     shelf = cache / cache_key()
-    shelf.mkdir(parents=True, exist_ok=True)
+    try:
+        shelf.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        say(
+            f"The starting states are made for this batch only: their cache {cache} could "
+            f"not be made ({exc.strerror or exc}). Set StartingStates.cache to a folder "
+            "this account may write to keep them for the next batch."
+        )
+        return _make(folder, steps)
     with FileLock(str(shelf) + ".lock"):  # two batches at once make the states once
         kept = _kept(shelf, steps)
         if kept is None:

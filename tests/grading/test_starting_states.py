@@ -145,3 +145,22 @@ def test_the_cache_key_names_the_graders_code(tmp_path, monkeypatch):
     assert starting_states.cache_key() == key
     (package / "lab" / "reference.py").write_text("# changed\n", encoding="utf-8")
     assert starting_states.cache_key() != key
+
+
+def test_a_cache_that_cannot_be_made_costs_time_not_the_batch(tmp_path, monkeypatch):
+    """A grading account with no writable home (``nobody``'s is ``/nonexistent``): every
+    unit past step 01 was a grading error before; now the states are made for this batch."""
+    made: list[tuple[str, ...]] = []
+    monkeypatch.setattr(starting_states, "_make", _fake_make(made))
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    said: list[str] = []
+
+    folder = starting_states.build(
+        tmp_path / "states", ("02_cluster",), cache=blocked / "cache", say=said.append
+    )
+
+    assert made == [("02_cluster",)] and (folder / "02_cluster" / "made.txt").exists()
+    assert len(said) == 1 and str(blocked / "cache") in said[0]
+    assert "StartingStates.cache" in said[0]  # how to keep them next time
+    assert blocked.read_text(encoding="utf-8") == "not a folder"  # nothing lost
