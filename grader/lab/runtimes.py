@@ -1,8 +1,9 @@
 """The Databricks Runtime ML LTS releases the course may run on, and their libraries.
 
-On Databricks, steps 03-06 run on the cluster, with the runtime's own Python, pyspark,
-mlflow, databricks-sdk, pandas and numpy; the ``grader`` wheel adds only what the runtime
-lacks (:mod:`grader.run.databricks.package`). This is the one place that says which
+On Databricks, steps 03-05 run on the cluster, with the runtime's own Python, pyspark,
+mlflow, databricks-sdk, pandas and numpy (06 runs in the learner's kernel, on the model
+the runtime's MLflow logged); the ``grader`` wheel adds only what the runtime lacks
+(:mod:`grader.run.databricks.package`). This is the one place that says which
 runtimes those are and which library versions they carry, each with its source:
 
 - the workspace's runtime list (``spark_versions``) of the local backend and the fake
@@ -30,6 +31,10 @@ RELEASE_NOTES = "https://docs.databricks.com/aws/en/release-notes/runtime/"
 #: The Container Services base image of Databricks Runtime 18 (Databricks Connect 18.0):
 #: its pinned databricks-sdk, numpy and pandas.
 DCS_18_REQUIREMENTS = "https://docs.databricks.com/aws/en/assets/files/requirements-8e972929dcac249709ddd4214f2e1b2a.txt"
+#: Databricks' own per-runtime constraint files (``python/dbr/<spark_version>/``), made
+#: mechanically from each release notes page's "Installed Python libraries" table: ``==``
+#: written as ``~=``, databricks-sdk widened to its minor line (``~=0.49``), pyspark left out.
+ENVIRONMENTS = "https://github.com/databricks/environments/blob/main/python/dbr"
 
 #: The libraries the course's code meets on a cluster, by their PyPI names.
 RUNTIME_LIBRARIES = ("pyspark", "mlflow", "databricks-sdk", "pandas", "numpy")
@@ -37,6 +42,11 @@ RUNTIME_LIBRARIES = ("pyspark", "mlflow", "databricks-sdk", "pandas", "numpy")
 #: removed (later MLflow releases guard the import); the runtimes that ship them were
 #: built with a SQLAlchemy 2.0 release, while pip today would pick 2.1.
 SQLALCHEMY_2_0 = "sqlalchemy<2.1"
+#: Every runtime's MLflow (2.21, 3.0, 3.8): its scoring server (``mlflow models serve``,
+#: the local endpoint of step 06) declares routes with ``app.route``, which Starlette 1.0
+#: removed; the runtimes ship Starlette 0.46, 0.48 and 0.49, while pip today would pick
+#: FastAPI with Starlette 1.x.
+STARLETTE_0 = "starlette<1"
 
 
 @dataclass(frozen=True)
@@ -76,13 +86,23 @@ def _release_notes(version: str) -> str:
     return f"https://docs.databricks.com/aws/en/release-notes/runtime/{version}lts-ml"
 
 
+def _constraints(version: str) -> str:
+    """The CPU ML runtime's constraints file in :data:`ENVIRONMENTS`."""
+    return f"{ENVIRONMENTS}/{version}.x-cpu-ml-scala2.13/constraints.txt"
+
+
 #: Oldest first. pyspark is the Apache Spark release the runtime is built on (Databricks'
 #: own build of it is not on PyPI). Python is the runtime's; environments here use the
 #: interpreter nox runs on (see the noxfile's ``dbr`` session). Checked against
 #: :data:`RELEASE_NOTES` (its LTS table and MLflow compatibility matrix): every runtime's
 #: Spark and MLflow version. 18.0's databricks-sdk, numpy and pandas come from
-#: :data:`DCS_18_REQUIREMENTS`; those of 16.4 and 17.3 are from each runtime's own release
-#: notes page, which could not be re-read when this was last checked: re-check them there.
+#: :data:`DCS_18_REQUIREMENTS`. Those of 16.4 and 17.3 were first written from memory of
+#: each runtime's release notes page (which could not be opened when this was checked);
+#: their :data:`ENVIRONMENTS` files (:func:`_constraints`, which agree with 18.0's too)
+#: confirm both runtimes' MLflow, numpy and databricks-sdk minor line, and 17.3's pandas.
+#: Two gaps remain: 16.4's file lists no pandas (nor does its non-ML 16.4 file; 15.4's
+#: lists 1.5.3), so 16.4's pandas 1.5.3 still has no source; and databricks-sdk's patch
+#: release (0.30.0, 0.49.0) is in none. Re-check those two on the release notes pages.
 ML_LTS: tuple[MLRuntime, ...] = (
     MLRuntime(
         version="16.4",
@@ -95,8 +115,8 @@ ML_LTS: tuple[MLRuntime, ...] = (
             "pandas": "1.5.3",
             "numpy": "1.26.4",
         },
-        sources=(RELEASE_NOTES, _release_notes("16.4")),
-        also=(SQLALCHEMY_2_0,),
+        sources=(RELEASE_NOTES, _release_notes("16.4"), _constraints("16.4")),
+        also=(SQLALCHEMY_2_0, STARLETTE_0),
     ),
     MLRuntime(
         version="17.3",
@@ -109,8 +129,8 @@ ML_LTS: tuple[MLRuntime, ...] = (
             "pandas": "2.2.3",
             "numpy": "2.1.3",
         },
-        sources=(RELEASE_NOTES, _release_notes("17.3")),
-        also=(SQLALCHEMY_2_0,),
+        sources=(RELEASE_NOTES, _release_notes("17.3"), _constraints("17.3")),
+        also=(SQLALCHEMY_2_0, STARLETTE_0),
     ),
     MLRuntime(
         version="18.0",
@@ -123,8 +143,8 @@ ML_LTS: tuple[MLRuntime, ...] = (
             "pandas": "2.2.3",
             "numpy": "2.1.3",
         },
-        sources=(RELEASE_NOTES, DCS_18_REQUIREMENTS),
-        also=(SQLALCHEMY_2_0,),
+        sources=(RELEASE_NOTES, DCS_18_REQUIREMENTS, _constraints("18.0")),
+        also=(SQLALCHEMY_2_0, STARLETTE_0),
     ),
 )
 NEWEST = ML_LTS[-1]

@@ -71,4 +71,4 @@ def test_extra_bounds_never_touch_a_runtime_library() -> None:
     for runtime in ML_LTS:
         for line in runtime.also:
             assert Requirement(line).name not in RUNTIME_LIBRARIES
-    assert all(r.also == (runtimes.SQLALCHEMY_2_0,) for r in ML_LTS)
+    assert all(r.also == (runtimes.SQLALCHEMY_2_0, runtimes.STARLETTE_0) for r in ML_LTS)
