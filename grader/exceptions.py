@@ -7,6 +7,11 @@ from __future__ import annotations
 
 from databricks.sdk.errors import InvalidParameterValue, NotFound, ResourceAlreadyExists
 
+try:
+    from databricks.sdk.errors import InvalidState
+except ImportError:  # databricks-sdk 0.30 (16.4 LTS ML) maps INVALID_STATE to BadRequest
+    from databricks.sdk.errors import BadRequest as InvalidState
+
 
 class GraderError(Exception):
     """Base of every error this package raises on purpose."""
@@ -43,6 +48,10 @@ class ResourceNotFound(GraderError, NotFound):
 
 class ResourceConflict(GraderError, ResourceAlreadyExists):
     """Something with that name already exists or is in the wrong state."""
+
+
+class ClusterStateError(GraderError, InvalidState):
+    """A cluster asked to do what its state does not allow (start one that is not stopped)."""
 
 
 class EndpointError(GraderError):

@@ -353,3 +353,16 @@ def with_single_node_defaults(spec: dict[str, Any]) -> dict[str, Any]:
         "spark_conf": {**(spec.get("spark_conf") or {}), **SINGLE_NODE_CONF},
         "custom_tags": {**(spec.get("custom_tags") or {}), **SINGLE_NODE_TAGS},
     }
+
+
+def start_refusal(cluster_id: str, state: str) -> str | None:
+    """Why a workspace refuses ``clusters/start`` for a cluster in ``state``, or None.
+
+    Only a ``TERMINATED`` cluster starts. The SDK's docstring says "nothing will happen"
+    otherwise, but two workspaces quoted in public threads refused, in these words, with
+    ``INVALID_STATE`` (tests/databricks/CONTRACT.md, C11): the SDK's own
+    ``ensure_cluster_is_running`` starts only a terminated cluster and waits for the others.
+    """
+    if state == "TERMINATED":
+        return None
+    return f"Cluster {cluster_id} is in unexpected state {state.capitalize()}."

@@ -27,7 +27,7 @@ from databricks.sdk.service.compute import (
 )
 
 from grader.config import Settings
-from grader.exceptions import ResourceConflict, ResourceNotFound
+from grader.exceptions import ClusterStateError, ResourceConflict, ResourceNotFound
 from grader.lab import cluster_rules, spark
 from grader.lab.home import LabHome
 from grader.lab.records import RecordStore
@@ -171,8 +171,11 @@ class ClustersAPI:
         return details
 
     def start(self, cluster_id: str) -> Wait[ClusterDetails]:
-        """Start a TERMINATED cluster again (as the workspace's Start button does)."""
-        self._record(cluster_id)
+        """Start a TERMINATED cluster again (as the workspace's Start button does); any
+        other state is refused as a workspace refuses it."""
+        record = self._record(cluster_id)
+        if why := cluster_rules.start_refusal(cluster_id, record["state"]):
+            raise ClusterStateError(why)
         self._update(cluster_id, state=State.PENDING.value, terminated_time=None)
         return Wait(self._wait_running, cluster_id=cluster_id)
 
@@ -182,8 +185,12 @@ class ClustersAPI:
         return self.start(cluster_id).result(timeout=timeout)
 
     def ensure_cluster_is_running(self, cluster_id: str) -> None:
-        if self.get(cluster_id).state != State.RUNNING:
+        """As the SDK's: start a terminated cluster, wait for one on its way up."""
+        state = self.get(cluster_id).state
+        if state == State.TERMINATED:
             self.start_and_wait(cluster_id)
+        elif state != State.RUNNING:
+            self._wait_running(cluster_id)
 
     def delete(self, cluster_id: str) -> Wait[ClusterDetails]:
         """Terminate the cluster (the record stays, TERMINATED, as in a workspace)."""

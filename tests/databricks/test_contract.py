@@ -182,12 +182,14 @@ def test_c10_edit_only_a_running_or_terminated_cluster(w, fake_databricks) -> No
     assert edited.autotermination_minutes == 30 and edited.state == compute.State.TERMINATED
 
 
-def test_c11_start_does_nothing_unless_terminated(w, fake_databricks) -> None:
+def test_c11_start_is_refused_unless_terminated(w, fake_databricks) -> None:
     cluster_id = running_cluster(w, fake_databricks)
     started = fake_databricks.compute.record(cluster_id)["start_time"]
-    w.clusters.start(cluster_id)  # RUNNING: no error, no restart
+    refused(lambda: w.clusters.start(cluster_id), InvalidState, "INVALID_STATE",
+            rf"^Cluster {cluster_id} is in unexpected state Running\.$")  # fmt: skip
     assert w.clusters.get(cluster_id).state == compute.State.RUNNING
     assert fake_databricks.compute.record(cluster_id)["start_time"] == started
+    w.clusters.ensure_cluster_is_running(cluster_id)  # the SDK's own helper never asks
 
 
 def test_c12_an_unknown_cluster(w) -> None:

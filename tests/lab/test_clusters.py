@@ -12,6 +12,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+from databricks.sdk.errors import InvalidState
 from databricks.sdk.service.compute import ClusterDetails, DataSecurityMode, State
 
 from grader.config import Settings
@@ -95,6 +96,9 @@ def test_cluster_life_cycle(lab_home: Path, capfd: pytest.CaptureFixture[str]) -
     restarted = w.clusters.start_and_wait(cluster.cluster_id)
     assert restarted.state == State.RUNNING and restarted.terminated_time is None
     assert restarted.cluster_id == cluster.cluster_id
+    with pytest.raises(InvalidState, match=r"is in unexpected state Running\.$"):
+        w.clusters.start(cluster.cluster_id)  # as a workspace refuses it (CONTRACT.md C11)
+    w.clusters.ensure_cluster_is_running(cluster.cluster_id)  # the SDK's helper: no start
     assert w.clusters.attach(cluster.cluster_id).range(5).count() == 5
     OBSERVED["jvms_after_restart"] = len(java_processes())
     assert [c.state for c in w.clusters.list()] == [State.RUNNING]  # still one record

@@ -186,11 +186,11 @@ class FakeCompute:
                           termination_reason={"code": "USER_REQUEST", "type": "SUCCESS"})  # fmt: skip
 
     def start(self, body, **_):
-        """Start a TERMINATED cluster; on any other state "nothing will happen" (C11)."""
+        """Start a TERMINATED cluster; any other state is refused, as workspaces do (C11)."""
         require(body, "cluster_id")
         record = self.record(body["cluster_id"])
-        if record["state"] != "TERMINATED":
-            return
+        if why := cluster_rules.start_refusal(body["cluster_id"], record["state"]):
+            raise FakeError(400, "INVALID_STATE", why)
         record.update(state="PENDING", _since=time.monotonic(), _fails=None,
                       start_time=self.fake.now_ms())  # fmt: skip
 
