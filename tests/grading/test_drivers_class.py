@@ -6,16 +6,16 @@ Each class is graded by ``grader autograde --sandbox DRIVER`` as an instructor w
 :func:`tests.grading.adversarial.cases` must get exactly its points and reasons
 (:func:`~tests.grading.adversarial.assert_earned`), the honest student's step 01 full
 marks, the canary unread and unchanged, no host port reached, and the class summary must
-record the driver. Each case is held to its step-01 outcome (see the test); the honest
-student's Spark steps are left out (the main class has them): they add minutes of Spark
-per driver and test no attack. About three minutes per
+record the driver. Every notebook of every case is held to the main class's outcome
+(as ``nobody``, whose home cannot hold the starting states' cache, the states are made for
+the batch); the honest student's Spark steps are left out (the main class has them): they
+add minutes of Spark per driver and test no attack. About three minutes per
 driver here, five through the container engine.
 """
 
 from __future__ import annotations
 
 import csv
-import dataclasses
 import os
 import secrets
 import shutil
@@ -128,16 +128,7 @@ def test_every_case_scores_under_each_driver_as_in_the_main_class(name, scratch,
              if r["student"] == "alice" and r["notebook"] == STEP}  # fmt: skip
     assert alice == {"check_connect": 1.0, "check_data": 2.0}, alice
     for student, case in chosen.items():
-        # step 01, the step every case attacks through the kernel; under bwrap without root
-        # fault-broken-files' damaged 02_cluster came out without failed rows (not yet
-        # understood), so the other notebooks are held to the main class only
-        on_step = dataclasses.replace(
-            case,
-            points={k: v for k, v in case.points.items() if k == STEP},
-            reasons={k: v for k, v in case.reasons.items() if k == STEP},
-            or_points={k: v for k, v in (case.or_points or {}).items() if k == STEP} or None,
-        )
-        assert_earned(on_step, [r for r in tests if r["student"] == student], grades[student])
+        assert_earned(case, [r for r in tests if r["student"] == student], grades[student])
     graded_by = list(csv.DictReader((out / "summary" / "graded_by.csv").open(encoding="utf-8")))
     assert graded_by and all(r["driver"].startswith(label) for r in graded_by), graded_by
     assert canary.read_bytes() == before and decoy_alive and not reached
