@@ -70,8 +70,11 @@ def _load_stdlib_module(name: str, path: str):
 
 #: The Databricks Runtime ML LTS releases and their libraries (grader/lab/runtimes.py).
 RUNTIMES = _load_stdlib_module("_lab_runtimes", "grader/lab/runtimes.py")
-#: The steps that run on the cluster on Databricks (03-06; grader/lab/steps.py).
-CLUSTER_STEPS = _load_stdlib_module("_lab_steps", "grader/lab/steps.py").USES_SPARK
+_STEPS = _load_stdlib_module("_lab_steps", "grader/lab/steps.py").STEPS
+#: The steps ``dbr`` runs on a runtime's libraries: 03-06, named here rather than taken
+#: from where steps run on Databricks, which moves (03-05 run on the cluster; 06 in the
+#: learner's kernel, but it registers and serves the model the runtime's MLflow logged).
+DBR_STEPS = _STEPS[_STEPS.index("03_data_prep") : _STEPS.index("06_register_deploy") + 1]
 #: What runs the notebooks in a ``dbr`` environment: the notebook's side of a cluster
 #: (ipykernel), papermill, and the ``grader course`` command; never a runtime library.
 DBR_HARNESS = ["papermill>=2.6,<3", "ipykernel>=6.29", "click>=8.1", "rich>=13"]
@@ -155,7 +158,7 @@ def dbr(session: nox.Session, runtime: str) -> None:
     with session.chdir(out):  # so that `python -m` imports the installed wheel, not the checkout
         session.run("python", "-m", "grader.lab.runtimes", "check", runtime)
         _spark_archive(session)
-        steps = [f"--only={step}" for step in CLUSTER_STEPS]
+        steps = [f"--only={step}" for step in DBR_STEPS]
         notebooks = HERE / "solutions" / "mlflow_lab"
         session.run(
             "python",
