@@ -185,6 +185,8 @@ def _per_unit(samples: list, costs: dict[str, float], units: int) -> dict[str, f
     found["total"] = sum(found[name] for name in phases.PHASES)
     accounted = sum(s.accounted_cpu for s in samples) / len(samples) / units
     found["coverage"] = found["total"] / accounted if accounted else float("nan")
+    found["machine"] = sum(s.machine_cpu for s in samples) / len(samples) / units
+    found["cores"] = sum(s.machine_cpu for s in samples) / sum(s.seconds for s in samples)
     return found
 
 

@@ -32,6 +32,10 @@ class Sample:
     cpu: dict[str, float] = field(default_factory=dict)  # CPU-seconds by role (bench/phases)
     started: dict[str, int] = field(default_factory=dict)  # processes seen, by role
     accounted_cpu: float = 0.0  # CPU the OS accounted to the root and its waited children
+    #: CPU-seconds the whole machine spent while the command ran (every process, sandboxed
+    #: ones included, which the sampling and the OS's accounting to the root both miss):
+    #: exact on a quiet machine, and the figure that says how many cores a grader kept busy
+    machine_cpu: float = 0.0
 
 
 @dataclass
@@ -129,6 +133,7 @@ def run_measured(
     log = log or Path(os.devnull)
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
+        busy_before = machine_busy_cpu()
         started = time.monotonic()
         process = subprocess.Popen(
             list(command), env={**os.environ, **(env or {})}, cwd=cwd,
@@ -138,6 +143,7 @@ def run_measured(
             _, status, usage = os.wait4(process.pid, 0)
             code = process.returncode = os.waitstatus_to_exitcode(status)
         seconds = time.monotonic() - started
+        machine_cpu = machine_busy_cpu() - busy_before
     if code != 0:
         tail = log.read_text(errors="replace")[-3000:] if log.is_file() else ""
         raise RuntimeError(f"{' '.join(command)} exited {code}; its log ({log}) ends:\n{tail}")
@@ -147,4 +153,12 @@ def run_measured(
         cpu=cpu.seconds(),
         started=cpu.started(),
         accounted_cpu=usage.ru_utime + usage.ru_stime,
+        machine_cpu=machine_cpu,
     )
+
+
+def machine_busy_cpu() -> float:
+    """CPU-seconds all cores of this machine have been busy since boot (not idle, not
+    waiting for I/O)."""
+    times = psutil.cpu_times()
+    return sum(times) - times.idle - getattr(times, "iowait", 0.0)

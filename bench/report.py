@@ -163,4 +163,13 @@ def _phase_table(per_unit: dict[str, dict[str, float]], costs: dict[str, float])
         f"{per_unit[key]['coverage']:.0%}" if key != "dask" else "n/a" for key, _ in columns
     )
     lines.append(f"| sampled / OS-accounted CPU | {coverage} |")
+    machine = " | ".join(f"{per_unit[key]['machine']:.2f}" for key, _ in columns)
+    lines.append(f"| the machine's CPU per unit (every process; exact when quiet) | {machine} |")
+    cores = " | ".join(f"{per_unit[key]['cores']:.2f}" for key, _ in columns)
+    lines.append(f"| cores kept busy on average | {cores} |")
+    lines += [
+        "",
+        "Throughput against plain nbgrader is (plain's CPU per unit / ours) x (our busy "
+        "cores / plain's): what each unit costs, and how much of the machine each grader used.",
+    ]
     return lines
