@@ -11,29 +11,28 @@ else says where Spark code belongs.
 
 from __future__ import annotations
 
+import inspect
 import json
 from dataclasses import dataclass
 
 from databricks.sdk.service.compute import CommandStatus, Language, ResultType
 
 from grader.exceptions import WorkspaceStateError
+from grader.lab import reference
 
-#: What runs on the driver for :meth:`RemoteSpark.predictions`: MLflow and Spark only (the
-#: ``grader`` package is not installed there). A DFS folder under ``/Volumes`` is where the
-#: cluster sees it (``MLFLOW_LAB_VOLUMES_ROOT`` on a test cluster, as in ``backend.path``).
-PREDICT = """
+#: What runs on the driver before :func:`grader.lab.reference.predictions` (sent as its
+#: source: the ``grader`` package is not installed there): the registry, and a DFS folder
+#: under ``/Volumes`` where the cluster sees it (``MLFLOW_LAB_VOLUMES_ROOT`` on a test
+#: cluster, as in ``backend.path``).
+PREDICT_SETUP = """
 import json, os
-import mlflow, mlflow.spark, pandas as pd
+import mlflow
 mlflow.set_registry_uri({registry_uri!r})
 tmpdir = {dfs_tmpdir!r}
 if tmpdir:
     if tmpdir.startswith("/Volumes/"):
         tmpdir = os.environ.get("MLFLOW_LAB_VOLUMES_ROOT", "").rstrip("/") + tmpdir
     os.environ["MLFLOW_DFS_TMP"] = tmpdir
-frame = spark.createDataFrame(pd.DataFrame(json.loads({records!r})))
-model = mlflow.spark.load_model({model_uri!r})
-rows = model.transform(frame).select("prediction").collect()
-print(json.dumps([float(r.prediction) for r in rows]))
 """
 
 
@@ -84,12 +83,9 @@ class RemoteSpark:
         """What the Spark model at ``model_uri`` predicts for ``records``, computed on the
         cluster: this kernel has no Spark, and the model needs one to load. ``dfs_tmpdir``
         is where MLflow copies the model for Spark to read (None: MLflow's default)."""
-        code = PREDICT.format(
-            registry_uri=registry_uri,
-            dfs_tmpdir=dfs_tmpdir,
-            records=json.dumps(records),
-            model_uri=model_uri,
-        )
+        setup = PREDICT_SETUP.format(registry_uri=registry_uri, dfs_tmpdir=dfs_tmpdir)
+        call = f"print(json.dumps(predictions(spark, {model_uri!r}, {records!r})))"
+        code = "\n".join([setup, inspect.getsource(reference.predictions), call])
         printed = self.run(code).splitlines()
         return json.loads(printed[-1]) if printed else []
 
