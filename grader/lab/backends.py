@@ -49,13 +49,6 @@ class Backend(Protocol):
         """What the setup of ``step`` restores on this backend (see ``steps.NEEDS``)."""
 
 
-#: MLflow's folder for a Spark model on its way to being logged (``mlflow.spark.log_model``
-#: saves it there first). Its default, ``/tmp/mlflow``, is one folder for every user of the
-#: machine: whoever made it first owns it, and everyone else's step 04 then fails with
-#: "Mkdirs failed to create /tmp/mlflow/...". Each lab home has its own instead.
-MLFLOW_DFS_TMP_ENV = "MLFLOW_DFS_TMP"
-
-
 class LocalBackend:
     """Spark in the kernel, MLflow on SQLite, endpoints as local processes."""
 
@@ -97,10 +90,15 @@ class LocalBackend:
 
         import mlflow
         from filelock import FileLock
+        from mlflow.environment_variables import MLFLOW_DFS_TMP
 
         os.environ["MLFLOW_TRACKING_URI"] = self.home.tracking_uri
         os.environ["MLFLOW_REGISTRY_URI"] = self.home.tracking_uri
-        os.environ[MLFLOW_DFS_TMP_ENV] = str(self.home.spark / "mlflow-dfs-tmp")
+        # MLflow's folder for a Spark model on its way to being logged: its default,
+        # /tmp/mlflow, is one folder for every user of the machine, owned by whoever made it
+        # first, and everyone else's step 04 then fails ("Mkdirs failed to create
+        # /tmp/mlflow/..."). Each lab home has its own instead.
+        os.environ[MLFLOW_DFS_TMP.name] = str(self.home.spark / "mlflow-dfs-tmp")
         mlflow.set_tracking_uri(self.home.tracking_uri)
         mlflow.set_registry_uri(self.home.tracking_uri)
         with FileLock(self.home.store_lock):

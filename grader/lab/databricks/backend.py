@@ -27,11 +27,10 @@ ON_CLUSTER_ENV = "DATABRICKS_RUNTIME_VERSION"
 DBFS_ROOT_ENV = "MLFLOW_LAB_DBFS_ROOT"
 #: Where the cluster's Spark sees ``/Volumes`` (the root on Databricks; a folder on a test one).
 VOLUMES_ROOT_ENV = "MLFLOW_LAB_VOLUMES_ROOT"
-#: MLflow's setting for the DFS folder a Spark model is written to before it is logged
-#: (``mlflow.spark``; default ``/tmp/mlflow``, in the DBFS root).
-MLFLOW_DFS_TMP_ENV = "MLFLOW_DFS_TMP"
-#: That folder, as a lab path: in Unity Catalog, inside the lab's folder of the learner's volume
-#: (MLflow leaves its copies there; 07's cleanup removes the lab's folders).
+#: MLflow's DFS folder a Spark model is written to before it is logged (``mlflow.spark``,
+#: ``MLFLOW_DFS_TMP``; default ``/tmp/mlflow``, in the DBFS root), as a lab path: in Unity
+#: Catalog, inside the lab's folder of the learner's volume (MLflow leaves its copies there;
+#: 07's cleanup removes the lab's folders).
 DFS_TMP = "/mlflow_lab/tmp"
 
 
@@ -190,6 +189,7 @@ class DatabricksBackend:
         Unity Catalog, in the learner's schema (created if missing), or where the workspace
         has no Unity Catalog in the workspace registry."""
         import mlflow
+        from mlflow.environment_variables import MLFLOW_DFS_TMP
 
         w, _me = self._connection
         if on_cluster():
@@ -201,7 +201,7 @@ class DatabricksBackend:
             ensure_schema(w, self.catalog)
         os.environ["_MLFLOW_ENABLE_UC_TRACE_UPSELL"] = "false"  # a banner on stderr per experiment
         if on_cluster() and (tmpdir := self.dfs_tmpdir()):
-            os.environ[MLFLOW_DFS_TMP_ENV] = tmpdir
+            os.environ[MLFLOW_DFS_TMP.name] = tmpdir
         os.environ["MLFLOW_TRACKING_URI"] = "databricks"
         os.environ["MLFLOW_REGISTRY_URI"] = self.registry_uri
         mlflow.set_tracking_uri("databricks")
