@@ -50,3 +50,28 @@ def test_a_notebooks_runner_imports_neither_the_sdk_nor_mlflow() -> None:
     heavy = {m for m in modules if m.split(".")[0] in ("mlflow", "pyspark", "databricks")}
     assert heavy == set(), sorted(heavy)[:10]
     assert "rfc3987_syntax" not in modules
+
+
+def test_the_audit_reads_records_without_the_sdks_clients() -> None:
+    """The outcome audit makes no client: it loads the SDK's errors and the dataclasses of
+    the records it reads, not the sixty services' modules the package's ``__init__``
+    imports for its clients (0.6 s of CPU per graded unit)."""
+    from grader.grading.unit import AUDIT_CODE
+
+    setup = AUDIT_CODE.split("from grader.grading.outcomes")[0]
+    modules = _modules_after(
+        "import sys\n"
+        + setup.replace("sys.argv[1]", "sys.path[0]").replace("; ", "\n")
+        + "\nfrom grader.grading.outcomes import CONFIRM\n"
+        "from grader.lab import Lab\n"
+        "import grader.lab.clusters, grader.lab.serving, grader.lab.workspace\n"
+        "try:\n"
+        "    from databricks.sdk import WorkspaceClient\n"
+        "except ImportError:\n"
+        "    pass\n"
+        "else:\n"
+        "    raise SystemExit('the clients were loaded')\n"
+    )
+    assert {"databricks.sdk.errors", "databricks.sdk.service.compute"} <= modules
+    assert "databricks.sdk.service.jobs" not in modules
+    assert "databricks.sdk.service.catalog" not in modules

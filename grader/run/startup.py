@@ -19,3 +19,24 @@ def skip_unused_format_checks() -> None:
     once, as if the package were not installed, and jsonschema goes without those two
     checks. Call it before anything imports nbformat."""
     sys.modules.setdefault("rfc3987_syntax", None)
+
+
+def import_sdk_modules_alone() -> None:
+    """Let the databricks-sdk's modules load without its package ``__init__``: 0.6 s of CPU
+    per process.
+
+    ``databricks/sdk/__init__.py`` builds ``WorkspaceClient`` and ``AccountClient``, and so
+    imports every service's module, about sixty of them. The outcome audit makes no client:
+    it needs the SDK's errors and a few services' dataclasses, each in a submodule of its
+    own. Registering the package as a module whose ``__init__`` has not run, with the
+    package's own search path, lets ``import databricks.sdk.service.compute`` load that
+    module and what it imports, nothing more. ``from databricks.sdk import WorkspaceClient``
+    then raises ImportError, so call this only in a process that makes no client, before
+    anything imports the SDK."""
+    import importlib.util
+
+    if "databricks.sdk" in sys.modules:
+        return
+    spec = importlib.util.find_spec("databricks.sdk")
+    if spec is not None:
+        sys.modules["databricks.sdk"] = importlib.util.module_from_spec(spec)
