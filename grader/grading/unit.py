@@ -34,7 +34,7 @@ from pathlib import Path
 import nbformat
 
 from grader.checks.i18n import notebook_language
-from grader.grading import hidden, outcomes, starting_states, tamper
+from grader.grading import autograde_unit, hidden, outcomes, starting_states, tamper
 from grader.grading import results as r
 from grader.grading.collect import collect, unscored
 from grader.grading.config import ASSIGNMENT, SandboxLimits
@@ -47,9 +47,11 @@ from grader.grading.sandbox import Driver, UnitSandbox, package_parent, unit_fol
 #: Seconds the outcome audit may take (it reads records; it starts no Spark).
 AUDIT_TIMEOUT = 300
 #: How the audit starts: isolated Python (no working folder, PYTHONPATH or user site on
-#: sys.path), importing the grader from the package folder the sandbox mounts read-only.
+#: sys.path), importing the grader from the package folder the sandbox mounts read-only,
+#: and only the SDK's modules it reads records with (it makes no client).
 AUDIT_CODE = (
     "import sys; sys.path.insert(0, sys.argv[1]); "
+    "from grader.run.startup import import_sdk_modules_alone; import_sdk_modules_alone(); "
     "from grader.grading.outcomes import main; sys.exit(main(sys.argv[2:]))"
 )
 
@@ -168,8 +170,7 @@ def _run_child(
 ) -> bool:
     """Run nbgrader in a child process group; True when it ran out of time."""
     (sandbox.root / "private").mkdir(parents=True, exist_ok=True)
-    command = [
-        sys.executable, "-m", "grader.grading.autograde_unit",
+    argv = [
         "--root", str(root), "--student", unit.student,
         "--notebook", unit.notebook, "--cell-timeout", str(cell_timeout),
     ]  # fmt: skip
@@ -181,24 +182,16 @@ def _run_child(
         spec.write_text(
             json.dumps({"prefix": kernel, "ipc_dir": str(jail.ipc), "owner": jail.owner})
         )
-        command += ["--sandbox", str(spec)]
-    with open(sandbox.root / "autograde.log", "wb") as log:
-        child = subprocess.Popen(
-            command,
-            env=sandbox.env(),
-            cwd=root,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            child.wait(timeout=limit)
-        except subprocess.TimeoutExpired:
-            os.killpg(child.pid, signal.SIGKILL)
-            child.wait()
-            return True
-    return False
+        argv += ["--sandbox", str(spec)]
+    log = sandbox.root / "autograde.log"
+    log.write_bytes(b"")
+    child = autograde_unit.start(argv, env=sandbox.env(), cwd=root, log=log)
+    if child.wait(timeout=limit):
+        return False
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(child.pid, signal.SIGKILL)
+    child.wait()
+    return True
 
 
 def _audit_in(jail: UnitSandbox, sandbox: UnitFolders, root: Path, notebook: str) -> None:
