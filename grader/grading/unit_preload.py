@@ -9,6 +9,7 @@ copies those pages nor scans those objects. Nothing here reads a unit's files.
 from __future__ import annotations
 
 import gc
+import warnings
 
 import nbformat
 from jupyter_client.kernelspec import KernelSpecManager
@@ -23,4 +24,10 @@ for minor in (4, 5):
         nbformat.validator.get_validator(version=4, version_minor=minor, relax_add_props=relaxed)
 # Finding the python3 kernel spec imports ipykernel and IPython (0.12 s): once, here.
 KernelSpecManager().get_kernel_spec("python3")
+# multiprocessing runs the parent's main module again in each child, as __mp_main__; the
+# server imported it already (that is the saving), which runpy would warn about, on the
+# instructor's terminal, once per unit.
+warnings.filterwarnings(
+    "ignore", message=r".* found in sys\.modules after import of package", category=RuntimeWarning
+)
 gc.freeze()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -97,3 +98,19 @@ def test_a_daemonic_worker_starts_the_unit_afresh(tmp_path: Path) -> None:
     daemon.join(30)
     text = log.read_text()
     assert text.startswith("kept\n") and "--cell-timeout" in text
+
+
+def test_a_grader_run_by_module_name_forks_quietly(tmp_path: Path) -> None:
+    """multiprocessing runs the parent's main module again in each child; the server has
+    imported it already, and the instructor's terminal must not get a warning per unit."""
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.grading.forking_main", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parents[2],
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Warning" not in done.stderr, done.stderr[-2000:]
+    seen = json.loads((tmp_path / "log").read_text().strip().splitlines()[-1])
+    assert seen["nbgrader_imported_before"]
