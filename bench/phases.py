@@ -48,9 +48,11 @@ def role(cmdline: list[str]) -> str:
         return "notebook"  # the learner's endpoint: part of the notebook's own work
     if "grader.grading.outcomes" in text:
         return "audit"
-    if "multiprocessing.forkserver" in text:
-        return "nbgrader"  # the units' nbgrader processes, forked from this server
-    if "grader.grading.autograde_unit" in text or "nbgrader" in text:
+    # the units' nbgrader processes carry their fork server's command line
+    if any(
+        job in text
+        for job in ("multiprocessing.forkserver", "grader.grading.autograde_unit", "nbgrader")
+    ):
         return "nbgrader"
     return "grader"  # the grader, its pool or Dask worker, the starting states, gunicorn
 
